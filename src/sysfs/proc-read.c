@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shared/fileio.h"
+#include "shared/macro.h"
+#include "shared/parse-util.h"
+#include "sysfs/proc-read.h"
+
+int proc_parse_stat(const char *text, struct proc_stat *ret)
+{
+	struct proc_stat st = {};
+	const char *open, *close, *p;
+	unsigned long long v;
+	size_t len;
+	int field;
+
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses; it ends at the
+	 * last ')'. */
+	open = strchr(text, '(');
+	close = strrchr(text, ')');
+	if (!open || !close || close < open || close[1] != ' ')
+		return -EBADMSG;
+	len = MIN((size_t)(close - open - 1), sizeof(st.comm) - 1);
+	memcpy(st.comm, open + 1, len);
+	st.comm[len] = '\0';
+
+	p = close + 2;
+	st.state = *p;
+	/* Fields counted from 1: state is field 3. */
+	for (field = 3; *p; field++) {
+		const char *end = strchrnul(p, ' ');
+
+		if (field >= 14 && sscanf(p, "%llu", &v) == 1) {
+			switch (field) {
+			case 14:
+				st.utime_ticks = v;
+				break;
+			case 15:
+				st.stime_ticks = v;
+				break;
+			case 22:
+				st.start_time = v;
+				break;
+			case 39:
+				st.processor = (int)v;
+				break;
+			default:
+				break;
+			}
+		}
+		if (field == 39)
+			break;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (field < 39)
+		return -EBADMSG;
+	*ret = st;
+	return 0;
+}
+
+static long clock_ticks(void)
+{
+	static long hz;
+
+	if (!hz) {
+		hz = sysconf(_SC_CLK_TCK);
+		if (hz <= 0)
+			hz = 100;
+	}
+	return hz;
+}
+
+int proc_read_task(int proc_fd, pid_t pid, pid_t tid, struct task_sample *ret)
+{
+	char path[64], buf[1024];
+	struct proc_stat st;
+	unsigned long long run_ns;
+	ssize_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "%d/task/%d/stat", pid, tid);
+	n = read_file_at_buf(proc_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ESRCH ? -ENOENT : (int)n;
+	r = proc_parse_stat(buf, &st);
+	if (r < 0)
+		return r;
+
+	snprintf(path, sizeof(path), "%d/task/%d/schedstat", pid, tid);
+	n = read_file_at_buf(proc_fd, path, buf, sizeof(buf));
+	if (n >= 0 && sscanf(buf, "%llu", &run_ns) == 1) {
+		ret->runtime_ns = run_ns;
+	} else if (n >= 0 || n == -ENOENT) {
+		/* No CONFIG_SCHED_INFO: tick-granular CPU time. */
+		ret->runtime_ns = (st.utime_ticks + st.stime_ticks) * (1000000000ull / (uint64_t)clock_ticks());
+	} else {
+		return (int)n;
+	}
+	ret->tid = tid;
+	ret->last_cpu = st.processor;
+	return 0;
+}
+
+static int cmp_task(const void *a, const void *b)
+{
+	const struct task_sample *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+int proc_read_process(int proc_fd, pid_t pid, bool with_tasks, struct proc_sample *ret)
+{
+	struct proc_sample p = { .pid = pid };
+	_cleanup_closedir_ DIR *d = NULL;
+	struct proc_stat st;
+	char path[64], buf[1024];
+	struct dirent *de;
+	unsigned n_alloc = 0;
+	ssize_t n;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	n = read_file_at_buf(proc_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ESRCH ? -ENOENT : (int)n;
+	r = proc_parse_stat(buf, &st);
+	if (r < 0)
+		return r;
+	memcpy(p.comm, st.comm, sizeof(p.comm));
+	p.start_time = st.start_time;
+
+	if (!with_tasks) {
+		*ret = p;
+		return 0;
+	}
+
+	snprintf(path, sizeof(path), "%d/task", pid);
+	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : negative_errno();
+	d = fdopendir(fd);
+	if (!d) {
+		safe_close(fd);
+		return negative_errno();
+	}
+	while ((de = readdir(d))) {
+		int tid;
+
+		if (de->d_name[0] == '.' || safe_atoi(de->d_name, &tid) < 0)
+			continue;
+		if (p.n_tasks == n_alloc) {
+			unsigned na = n_alloc ? n_alloc * 2 : 4;
+			struct task_sample *t = realloc(p.tasks, na * sizeof(*t));
+
+			if (!t) {
+				free(p.tasks);
+				return -ENOMEM;
+			}
+			p.tasks = t;
+			n_alloc = na;
+		}
+		r = proc_read_task(proc_fd, pid, tid, &p.tasks[p.n_tasks]);
+		if (errno_is_gone(r))
+			continue;
+		if (r < 0) {
+			free(p.tasks);
+			return r;
+		}
+		p.n_tasks++;
+	}
+	if (p.n_tasks > 1)
+		qsort(p.tasks, p.n_tasks, sizeof(*p.tasks), cmp_task);
+	*ret = p;
+	return 0;
+}
+
+void numa_maps_summary_done(struct numa_maps_summary *s)
+{
+	free(s->bytes_per_node);
+	s->bytes_per_node = NULL;
+}
+
+/* One numa_maps line: "7f12a000 interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4". */
+static void numa_maps_line(const char *line, const char *eol, struct numa_maps_summary *s)
+{
+	const char *p = strchr(line, ' ');
+	uint64_t page_bytes = 4096, pages_per_node[NUMAB_MAX_NODES] = {};
+	uint64_t line_pages = 0, far_pages = 0, anon_pages = 0;
+	bool own_policy;
+	char tok[64];
+
+	if (!p || p >= eol)
+		return;
+	p++;
+	own_policy = strneq(p, "bind", 4) || strneq(p, "interleave", 10) ||
+		     strneq(p, "prefer", 6) || strneq(p, "weighted", 8);
+	while (p < eol) {
+		const char *end = strchrnul(p, ' ');
+		size_t len;
+		unsigned node;
+		unsigned long long v;
+
+		if (end > eol)
+			end = eol;
+		len = MIN((size_t)(end - p), sizeof(tok) - 1);
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (tok[0] == 'N' && sscanf(tok, "N%u=%llu", &node, &v) == 2) {
+			if (node < NUMAB_MAX_NODES) {
+				pages_per_node[node] += v;
+				line_pages += v;
+			} else {
+				far_pages += v;
+			}
+		} else if (sscanf(tok, "kernelpagesize_kB=%llu", &v) == 1) {
+			page_bytes = v * 1024;
+		} else if (sscanf(tok, "anon=%llu", &v) == 1) {
+			anon_pages = v;
+		}
+		p = end + 1;
+	}
+	for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
+		if (pages_per_node[n] && n < s->span)
+			s->bytes_per_node[n] += pages_per_node[n] * page_bytes;
+	s->total_bytes += (line_pages + far_pages) * page_bytes;
+	s->anon_bytes += anon_pages * page_bytes;
+	if (own_policy && line_pages) {
+		s->own_policy_bytes += line_pages * page_bytes;
+		s->n_own_policy_ranges++;
+	}
+}
+
+int numa_maps_parse(const char *text, unsigned span, struct numa_maps_summary *ret)
+{
+	struct numa_maps_summary s = { .span = span };
+	const char *line = text;
+
+	s.bytes_per_node = calloc(MAX(span, 1u), sizeof(uint64_t));
+	if (!s.bytes_per_node)
+		return -ENOMEM;
+	while (line && *line) {
+		const char *eol = strchrnul(line, '\n');
+
+		if (*eol == '\n' || eol > line)
+			numa_maps_line(line, eol, &s);
+		line = *eol ? eol + 1 : NULL;
+	}
+	*ret = s;
+	return 0;
+}
+
+int proc_read_numa_maps(int proc_fd, pid_t pid, unsigned span, struct numa_maps_summary *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "%d/numa_maps", pid);
+	r = read_full_file_at(proc_fd, path, 64u << 20, &text, NULL);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	return numa_maps_parse(text, span, ret);
+}
+
+int proc_parse_hex_mask(const char *s, uint64_t *ret)
+{
+	/* "00000000,00000003": 32-bit words, most significant first. */
+	const char *last = strrchr(s, ',');
+	const char *prev;
+	uint64_t lo = 0, hi = 0;
+	char *end;
+
+	if (!*s)
+		return -EBADMSG;
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p) && *p != ',')
+			return -EBADMSG;
+	if (!last) {
+		lo = strtoull(s, &end, 16);
+		*ret = lo;
+		return 0;
+	}
+	lo = strtoull(last + 1, &end, 16);
+	prev = last;
+	while (prev > s && prev[-1] != ',')
+		prev--;
+	if (prev < last)
+		hi = strtoull(prev, &end, 16);
+	*ret = (hi << 32) | (lo & 0xffffffffu);
+	return 0;
+}
+
+int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	const char *p;
+	char buf[4200];
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%d/status", pid);
+	r = read_full_file_at(proc_fd, path, 0, &text, NULL);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	p = strstr(text, "\nMems_allowed:");
+	if (!p)
+		return -EBADMSG;
+	p += strlen("\nMems_allowed:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	len = strcspn(p, "\n");
+	if (len >= sizeof(buf))
+		return -EBADMSG;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return proc_parse_hex_mask(buf, ret);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Readers for /proc/<pid>: stat (comm, start time, last CPU), task/<tid>/{stat,schedstat}
+ * (per-thread CPU and run time), numa_maps (where a process's mapped pages are, and which
+ * ranges carry the process's own memory policy), status (Mems_allowed). All take the procfs
+ * root dirfd; -ENOENT/-ESRCH mean the process or thread exited.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/snapshot.h"
+
+struct proc_stat {
+	char comm[16];
+	char state;
+	uint64_t utime_ticks, stime_ticks;
+	uint64_t start_time;   /* clock ticks since boot */
+	int processor;         /* CPU last run on */
+};
+
+/* Parse the text of /proc/<pid>/stat or task/<tid>/stat. -EBADMSG when malformed. */
+int proc_parse_stat(const char *text, struct proc_stat *ret);
+
+/* Read one thread: last CPU and total run time (schedstat, or utime+stime in ticks converted
+ * with the clock tick rate when schedstat is absent). */
+int proc_read_task(int proc_fd, pid_t pid, pid_t tid, struct task_sample *ret);
+
+/* Read a process: comm, start time, and (with_tasks) all of its threads, sorted by tid.
+ * Threads that exit while being read are skipped. ret->cpu_ns is left NULL. */
+int proc_read_process(int proc_fd, pid_t pid, bool with_tasks, struct proc_sample *ret);
+
+/* Where a process's pages are, from numa_maps. */
+struct numa_maps_summary {
+	unsigned span;            /* entries in bytes_per_node */
+	uint64_t *bytes_per_node; /* mapped pages per node, in bytes */
+	uint64_t total_bytes;
+	uint64_t own_policy_bytes; /* pages in ranges with bind/interleave/preferred policy */
+	uint64_t anon_bytes;
+	unsigned n_own_policy_ranges;
+};
+
+/* Parse a whole numa_maps text into a summary with span per-node entries; node ids at or above
+ * span are counted in total_bytes only. Malformed lines are skipped (the kernel's format is
+ * stable; a truncated read leaves a partial last line). Returns 0 or -ENOMEM. */
+int numa_maps_parse(const char *text, unsigned span, struct numa_maps_summary *ret);
+
+/* Read and parse /proc/<pid>/numa_maps. This is a full page-table walk in the kernel: numab
+ * reads it only when a process is first seen (DESIGN §5). */
+int proc_read_numa_maps(int proc_fd, pid_t pid, unsigned span, struct numa_maps_summary *ret);
+
+void numa_maps_summary_done(struct numa_maps_summary *s);
+
+/* Read Mems_allowed (a hex mask list "00000000,00000003") from /proc/<pid>/status. */
+int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret);
+
+/* Parse the comma-separated hex mask format of Mems_allowed / Cpus_allowed (low 64 bits). */
+int proc_parse_hex_mask(const char *s, uint64_t *ret);
