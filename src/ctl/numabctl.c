@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * numabctl: the command line of numab. A verb table in the bpftool style; every verb prints
+ * a table for people and JSON with -j. Verbs that only observe (status, top, explain) work
+ * without the daemon and against fixture roots; verbs that change things talk to numabd.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+#include "shared/log.h"
+#include "shared/macro.h"
+
+static const struct ctl_verb verbs[] = {
+	{ "status", "[OPTIONS] [CGROUP...]", "per-cgroup NUMA picture: memory and CPU per node",
+	  verb_status },
+	{ "top", "[OPTIONS] [CGROUP...]", "live per-cgroup view, refreshed every second",
+	  verb_top },
+};
+
+static void help(void)
+{
+	printf("Usage: numabctl [OPTIONS] VERB [ARGS...]\n\n"
+	       "Per-cgroup NUMA balancing: see and control what numabd does.\n\n"
+	       "Verbs:\n");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		printf("  %-9s %-24s %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
+	printf("\nOptions:\n"
+	       "  -j, --json              print JSON\n"
+	       "      --sysfs-root DIR    read sysfs from DIR (default /sys)\n"
+	       "      --proc-root DIR     read procfs from DIR (default /proc)\n"
+	       "      --cgroup-root DIR   read the cgroup v2 tree from DIR (default: the cgroup2\n"
+	       "                          mount)\n"
+	       "      --config PATH       configuration file (default " NUMAB_SYSCONFDIR
+	       "/numab/numab.conf)\n"
+	       "      --socket PATH       numabd's control socket\n"
+	       "  -v, --verbose           debug logging\n"
+	       "  -h, --help              this help; VERB --help for a verb's options\n"
+	       "      --version           print the version\n\n"
+	       "See numabctl(8).\n");
+}
+
+enum {
+	ARG_SYSFS_ROOT = 0x100,
+	ARG_PROC_ROOT,
+	ARG_CGROUP_ROOT,
+	ARG_CONFIG,
+	ARG_SOCKET,
+	ARG_VERSION,
+};
+
+static int parse_argv(int argc, char **argv, struct ctl *ctl)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+		{ "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+		{ "config", required_argument, NULL, ARG_CONFIG },
+		{ "socket", required_argument, NULL, ARG_SOCKET },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{}
+	};
+	int c;
+
+	/* "+": stop at the verb, so verbs parse their own options. */
+	while ((c = getopt_long(argc, argv, "+jvh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			ctl->json = true;
+			break;
+		case ARG_SYSFS_ROOT:
+			ctl->sysfs_root = optarg;
+			break;
+		case ARG_PROC_ROOT:
+			ctl->proc_root = optarg;
+			break;
+		case ARG_CGROUP_ROOT:
+			ctl->cgroup_root = optarg;
+			break;
+		case ARG_CONFIG:
+			ctl->config_path = optarg;
+			break;
+		case ARG_SOCKET:
+			ctl->socket_path = optarg;
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("numabctl %s\n", NUMAB_VERSION);
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 1;
+}
+
+static int run(int argc, char **argv)
+{
+	struct ctl ctl = {};
+	int r;
+
+	log_setup("numabctl", LOG_INFO);
+	r = parse_argv(argc, argv, &ctl);
+	if (r <= 0)
+		return r;
+	if (optind >= argc) {
+		help();
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(argv[optind], verbs[i].name)) {
+			/* Each verb parses its own options from argv[0] = the verb. */
+			int vargc = argc - optind;
+			char **vargv = argv + optind;
+
+			optind = 0;
+			return verbs[i].run(&ctl, vargc, vargv);
+		}
+	return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unknown verb '%s' (see numabctl --help).",
+			       argv[optind]);
+}
+
+int main(int argc, char **argv)
+{
+	int r = run(argc, argv);
+
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
