@@ -1,0 +1,129 @@
+# shellcheck shell=bash
+# Shared host-side helpers of the VM bench (sourced by tests/vm/run, matrix, fetch-kernel,
+# mkinitramfs). Needs bash; sets VM_DIR and REPO_ROOT.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_ROOT=$(cd "$VM_DIR/../.." && pwd)
+PROG=${PROG:-$(basename "$0")}
+
+die() {
+	echo "$PROG: error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "$PROG: $*" >&2
+}
+
+# need_cmd COMMAND PACKAGE: fail with the Debian package to install when COMMAND is missing.
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' not found: install the Debian package '$2' (scripts/setup installs it)"
+}
+
+# Seconds since the epoch with milliseconds, for timings.
+now_s() {
+	date +%s.%N | cut -c1-14
+}
+
+# elapsed START: seconds since START (from now_s), one decimal.
+elapsed() {
+	awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# The cache of kernels and apt state: outside the source tree.
+numab_cache_dir() {
+	if [ -n "${NUMAB_CACHE:-}" ]; then
+		echo "$NUMAB_CACHE"
+	elif [ "$(id -u)" -eq 0 ]; then
+		echo /var/cache/numab
+	else
+		echo "${XDG_CACHE_HOME:-$HOME/.cache}/numab"
+	fi
+}
+
+# is_static_elf FILE: true for a statically linked ELF executable.
+is_static_elf() {
+	[ -f "$1" ] || return 1
+	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ] || return 1
+	! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
+}
+
+# is_elf FILE
+is_elf() {
+	[ -f "$1" ] && [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]
+}
+
+# extract_vmlinux IMAGE OUT: find the compressed payload of a bzImage (zstd, xz, gzip, lz4,
+# bzip2 or lzma), decompress it and keep the result when it is an ELF file. An IMAGE that is
+# already an ELF vmlinux is copied.
+extract_vmlinux() {
+	local img=$1 out=$2 spec magic cmd off
+	if is_elf "$img"; then
+		cp "$img" "$out"
+		return 0
+	fi
+	for spec in \
+		'\x28\xb5\x2f\xfd|zstd -dcq' \
+		'\xfd\x37\x7a\x58\x5a\x00|xz -dcq' \
+		'\x1f\x8b\x08|gzip -dcq' \
+		'\x02\x21\x4c\x18|lz4 -dcq' \
+		'\x42\x5a\x68|bzip2 -dcq' \
+		'\x5d\x00\x00\x00|xz -dcq --format=lzma'; do
+		magic=${spec%%|*}
+		cmd=${spec#*|}
+		command -v "${cmd%% *}" >/dev/null 2>&1 || continue
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$img" 2>/dev/null | cut -d: -f1 | head -n 8); do
+			tail -c +$((off + 1)) "$img" | $cmd >"$out.part" 2>/dev/null || true
+			if is_elf "$out.part"; then
+				mv "$out.part" "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.part"
+	return 1
+}
+
+# Scenario headers: "# description: ...", "# shapes: 2n 4n tier|all", "# kernels: 6.1 6.12
+# sid|all", "# timeout: SECONDS".
+scenario_file() {
+	echo "$VM_DIR/scenarios/$1.sh"
+}
+
+scenario_header() {
+	local file=$1 key=$2 def=${3:-}
+	local v
+	v=$(sed -n "s/^# $key:[[:space:]]*//p" "$file" | head -n 1)
+	echo "${v:-$def}"
+}
+
+all_scenarios() {
+	local f
+	for f in "$VM_DIR"/scenarios/*.sh; do
+		[ -e "$f" ] || continue
+		basename "$f" .sh
+	done
+}
+
+# The default suite: tests/vm/suite (one scenario per line, # comments), else all scenarios.
+default_suite() {
+	if [ -f "$VM_DIR/suite" ]; then
+		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VM_DIR/suite" | tr -s ' \t' '\n' | sed '/^$/d'
+	else
+		all_scenarios
+	fi
+}
+
+# word_in WORD LIST...: true when WORD is one of LIST or LIST is "all".
+word_in() {
+	local w=$1 x
+	shift
+	for x in "$@"; do
+		[ "$x" = all ] || [ "$x" = "$w" ] && return 0
+	done
+	return 1
+}
+
+KERNEL_LINES="6.1 6.12 sid"
+SHAPES="2n 4n tier"
