@@ -92,7 +92,8 @@ static void test_read_fixture(void **state)
 	assert_int_equal(p.n_tasks, 2);
 	assert_int_equal(p.tasks[0].tid, 100);
 	assert_int_equal(p.tasks[1].last_cpu, 1);
-	assert_true(p.tasks[1].runtime_ns == 2000000000ull);
+	/* utime + stime = 200 ticks */
+	assert_true(p.tasks[1].runtime_ns == 200 * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)));
 	free(p.tasks);
 
 	/* A process that exited: its directory is gone. */
@@ -102,13 +103,14 @@ static void test_read_fixture(void **state)
 	assert_int_equal(proc_read_process(fd, 100, true, &p), 0);
 	assert_int_equal(p.n_tasks, 2);
 	free(p.tasks);
-	/* Without schedstat, utime+stime ticks stand in. */
+	/* A process whose threads all exited between the listing and the reads. */
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm '%s/proc/300/task/300/schedstat'", t->path);
+	snprintf(cmd, sizeof(cmd), "rm '%s/proc/200/task/200/stat'", t->path);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(proc_read_process(fd, 300, true, &p), 0);
-	assert_true(p.tasks[0].runtime_ns == 15 * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)));
-	free(p.tasks);
+	assert_int_equal(proc_read_process(fd, 200, true, &p), -ENOENT);
+	/* Malformed stat of one thread is an error, not a silent skip. */
+	tmpdir_write(t, "proc/300/task/301/stat", "301 (db) S 1 2\n");
+	assert_int_equal(proc_read_process(fd, 300, true, &p), -EBADMSG);
 
 	assert_int_equal(proc_read_numa_maps(fd, 100, 2, &s), 0);
 	assert_true(s.bytes_per_node[1] == (51200 + 50) * 4096ull);

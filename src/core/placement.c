@@ -4,7 +4,7 @@
  *
  * numab needs to know where each workload's CPU time runs, per node, over the last window. The
  * kernel has no per-cgroup per-node CPU counter, so it is rebuilt from per-thread samples: each
- * snapshot records, per thread, the CPU it last ran on and its total run time (schedstat), and
+ * snapshot records, per thread, the CPU it last ran on and its total run time (utime + stime), and
  * the delta between two snapshots is charged to the node of the last CPU. That is exact for
  * threads that stay on a node (the case numab acts on, since `follow` only moves memory after
  * threads that stay) and approximate for threads that migrate within a window; the BPF sampler

@@ -46,7 +46,7 @@ enum cg_numa_counter {
 struct task_sample {
 	pid_t tid;
 	int last_cpu;          /* field 39 of stat: the CPU it last ran on */
-	uint64_t runtime_ns;   /* first field of schedstat: total time on a CPU */
+	uint64_t runtime_ns;   /* utime + stime: total time on a CPU, to a clock tick */
 };
 
 struct proc_sample {
@@ -66,7 +66,8 @@ struct cg_sample {
 	int parent;            /* index in the snapshot, -1 for the root */
 	unsigned depth;        /* 0 for the root */
 	uid_t owner;           /* owner of the directory */
-	unsigned controllers;  /* CG_CTRL_* */
+	unsigned controllers;  /* CG_CTRL_*: the root's cgroup.controllers; below it, the
+				* controllers whose files were found */
 	bool has_numa_stat;    /* memory.numa_stat was read */
 	bool has_counters;     /* memory.stat had the NUMA counters */
 	uint64_t *mem;         /* span * _CG_MEM_MAX bytes: mem[node * _CG_MEM_MAX + item];
@@ -74,7 +75,6 @@ struct cg_sample {
 	uint64_t mems_effective; /* cpuset.mems.effective (all online nodes without cpuset) */
 	char *cpus_effective;  /* cpuset.cpus.effective, NULL without cpuset */
 	uint64_t counters[_CG_NUMA_COUNTER_MAX];
-	uint64_t cpu_usage_usec; /* cpu.stat usage_usec, hierarchical */
 	struct proc_sample *procs; /* the cgroup's own processes, sorted by pid */
 	unsigned n_procs;
 	/* Filled by placement_compute(), hierarchical (own processes plus descendants'): */

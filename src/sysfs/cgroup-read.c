@@ -191,31 +191,34 @@ int cg_read_files(int cg_fd, unsigned span, bool with_counters, struct cg_sample
 	c->id = (uint64_t)st.st_ino;
 	c->owner = st.st_uid;
 
-	n = read_file_at_buf(cg_fd, "cgroup.controllers", buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	c->controllers = cg_parse_controllers(buf);
+	/* Below the root, which controllers are enabled shows in which files exist: one open
+	 * fewer per cgroup than reading cgroup.controllers. */
+	if (c->parent < 0) {
+		n = read_file_at_buf(cg_fd, "cgroup.controllers", buf, sizeof(buf));
+		if (n < 0)
+			return (int)n;
+		c->controllers = cg_parse_controllers(buf);
+	}
 
-	if (c->controllers & CG_CTRL_CPUSET || c->parent < 0) {
-		n = read_file_at_buf(cg_fd, "cpuset.mems.effective", buf, sizeof(buf));
+	n = read_file_at_buf(cg_fd, "cpuset.mems.effective", buf, sizeof(buf));
+	if (n >= 0) {
+		uint64_t mask;
+
+		strstrip_trailing(buf);
+		if (parse_nodemask(buf, &mask) < 0)
+			return -EBADMSG;
+		c->mems_effective = mask;
+		c->controllers |= CG_CTRL_CPUSET;
+		n = read_file_at_buf(cg_fd, "cpuset.cpus.effective", buf, sizeof(buf));
 		if (n >= 0) {
-			uint64_t mask;
-
-			strstrip_trailing(buf);
-			if (parse_nodemask(buf, &mask) < 0)
-				return -EBADMSG;
-			c->mems_effective = mask;
-			n = read_file_at_buf(cg_fd, "cpuset.cpus.effective", buf, sizeof(buf));
-			if (n >= 0) {
-				c->cpus_effective = strdup(strstrip_trailing(buf));
-				if (!c->cpus_effective)
-					return -ENOMEM;
-			} else if (!file_missing((int)n)) {
-				return (int)n;
-			}
+			c->cpus_effective = strdup(strstrip_trailing(buf));
+			if (!c->cpus_effective)
+				return -ENOMEM;
 		} else if (!file_missing((int)n)) {
 			return (int)n;
 		}
+	} else if (!file_missing((int)n)) {
+		return (int)n;
 	}
 
 	{
@@ -226,12 +229,13 @@ int cg_read_files(int cg_fd, unsigned span, bool with_counters, struct cg_sample
 			r = cg_parse_numa_stat(text, span, c);
 			if (r < 0)
 				return r;
+			c->controllers |= CG_CTRL_MEMORY;
 		} else if (!file_missing(r)) {
 			return r;
 		}
 	}
 
-	if (with_counters) {
+	if (with_counters && c->has_numa_stat) {
 		_cleanup_free_ char *text = NULL;
 
 		r = read_full_file_at(cg_fd, "memory.stat", 0, &text, NULL);
@@ -239,17 +243,6 @@ int cg_read_files(int cg_fd, unsigned span, bool with_counters, struct cg_sample
 			(void)cg_parse_memory_stat(text, c);
 		else if (!file_missing(r))
 			return r;
-	}
-
-	n = read_file_at_buf(cg_fd, "cpu.stat", buf, sizeof(buf));
-	if (n >= 0) {
-		unsigned long long v;
-		const char *p = strstr(buf, "usage_usec ");
-
-		if (p && sscanf(p, "usage_usec %llu", &v) == 1)
-			c->cpu_usage_usec = v;
-	} else if (!file_missing((int)n)) {
-		return (int)n;
 	}
 	return 0;
 }

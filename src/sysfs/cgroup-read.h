@@ -3,8 +3,8 @@
 
 /*
  * Readers for cgroup v2 files, relative to a cgroup directory fd: memory.numa_stat,
- * memory.stat (NUMA counters), cpuset.{cpus,mems}.effective, cgroup.controllers, cgroup.procs,
- * cpu.stat. A cgroup removed while being read yields -ENOENT or -ENODEV.
+ * memory.stat (NUMA counters), cpuset.{cpus,mems}.effective, cgroup.controllers (root only),
+ * cgroup.procs. A cgroup removed while being read yields -ENOENT or -ENODEV.
  */
 
 #include <stdint.h>
@@ -29,6 +29,7 @@ int cg_parse_pids(const char *text, pid_t **ret);
 int cg_read_procs(int cg_fd, pid_t **ret);
 
 /* Read one cgroup's own files (everything but processes) into c. Files that do not exist
- * because a controller is not enabled are left at their defaults; -ENOENT/-ENODEV when the
- * cgroup itself is gone. */
+ * because a controller is not enabled are left at their defaults (c->controllers tells which
+ * were found); a removed cgroup reads like one without controllers: cgroup.procs (always
+ * present) tells that it is gone. */
 int cg_read_files(int cg_fd, unsigned span, bool with_counters, struct cg_sample *c);

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * Readers for /proc/<pid>: stat (comm, start time, last CPU), task/<tid>/{stat,schedstat}
- * (per-thread CPU and run time), numa_maps (where a process's mapped pages are, and which
+ * Readers for /proc/<pid>: stat (comm, start time, last CPU), task/<tid>/stat (per-thread
+ * CPU and run time), numa_maps (where a process's mapped pages are, and which
  * ranges carry the process's own memory policy), status (Mems_allowed). All take the procfs
  * root dirfd; -ENOENT/-ESRCH mean the process or thread exited.
  */
@@ -25,12 +25,12 @@ struct proc_stat {
 /* Parse the text of /proc/<pid>/stat or task/<tid>/stat. -EBADMSG when malformed. */
 int proc_parse_stat(const char *text, struct proc_stat *ret);
 
-/* Read one thread: last CPU and total run time (schedstat, or utime+stime in ticks converted
- * with the clock tick rate when schedstat is absent). */
+/* Read one thread: last CPU and total run time (utime + stime, exact to a clock tick). */
 int proc_read_task(int proc_fd, pid_t pid, pid_t tid, struct task_sample *ret);
 
-/* Read a process: comm, start time, and (with_tasks) all of its threads, sorted by tid.
- * Threads that exit while being read are skipped. ret->cpu_ns is left NULL. */
+/* Read a process: comm, start time, and (with_tasks) all of its threads, sorted by tid, from
+ * task/<tid>/stat alone (the leader's entry gives comm and start time). Threads that exit while
+ * being read are skipped; -ENOENT when none is left. ret->cpu_ns is left NULL. */
 int proc_read_process(int proc_fd, pid_t pid, bool with_tasks, struct proc_sample *ret);
 
 /* Where a process's pages are, from numa_maps. */

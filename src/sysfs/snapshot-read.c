@@ -35,30 +35,20 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* Names of the subdirectories (child cgroups), sorted. */
-static int list_children(int dir_fd, char ***ret, size_t *ret_n)
+/* Names of the subdirectories (child cgroups) of an open directory, sorted. */
+static int list_children(DIR *d, char ***ret, size_t *ret_n)
 {
-	_cleanup_closedir_ DIR *d = NULL;
 	char **names = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;
-	int fd;
 
-	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return negative_errno();
-	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (de->d_type == DT_UNKNOWN) {
 			struct stat st;
 
-			if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 			    !S_ISDIR(st.st_mode))
 				continue;
 		} else if (de->d_type != DT_DIR) {
@@ -122,14 +112,24 @@ static int read_processes(struct walk *w, int cg_fd, struct cg_sample *c)
 	return 0;
 }
 
+/* Walk the cgroup whose directory fd is dir_fd; takes ownership of dir_fd. */
 static int walk_cgroup(struct walk *w, int dir_fd, const char *path, int parent)
 {
 	struct snapshot *s = w->snap;
+	_cleanup_closedir_ DIR *d = NULL;
 	char **children = NULL;
 	size_t n_children = 0;
 	struct cg_sample *c;
 	int idx, r;
 
+	d = fdopendir(dir_fd);
+	if (!d) {
+		safe_close(dir_fd);
+		return negative_errno();
+	}
+	/* A dup of the roots' fd shares its offset with earlier walks. */
+	rewinddir(d);
+	dir_fd = dirfd(d);
 	idx = snapshot_add_cgroup(s, path, parent);
 	if (idx < 0)
 		return idx;
@@ -141,7 +141,7 @@ static int walk_cgroup(struct walk *w, int dir_fd, const char *path, int parent)
 	if (r >= 0 && (w->flags & SNAP_TASKS))
 		r = read_processes(w, dir_fd, c);
 	if (r >= 0)
-		r = list_children(dir_fd, &children, &n_children);
+		r = list_children(d, &children, &n_children);
 	if (errno_is_gone(r)) {
 		log_debug("cgroup %s vanished during the walk, skipping.", path);
 		snapshot_drop_last(s);
@@ -157,7 +157,7 @@ static int walk_cgroup(struct walk *w, int dir_fd, const char *path, int parent)
 
 	for (size_t i = 0; i < n_children && r >= 0; i++) {
 		_cleanup_free_ char *child_path = NULL;
-		_cleanup_close_ int fd = -EBADF;
+		int fd;
 
 		fd = openat(dir_fd, children[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
@@ -167,6 +167,7 @@ static int walk_cgroup(struct walk *w, int dir_fd, const char *path, int parent)
 			break;
 		}
 		if (asprintf(&child_path, "%s/%s", streq(path, "/") ? "" : path, children[i]) < 0) {
+			safe_close(fd);
 			r = -ENOMEM;
 			break;
 		}
@@ -193,7 +194,8 @@ int snapshot_take(const struct numab_roots *roots, const struct topology *topo, 
 	w.snap->node_mask = topo->node_mask;
 	w.snap->with_tasks = flags & SNAP_TASKS;
 
-	r = walk_cgroup(&w, roots->cgroup_fd, "/", -1);
+	r = fcntl(roots->cgroup_fd, F_DUPFD_CLOEXEC, 3);
+	r = r < 0 ? negative_errno() : walk_cgroup(&w, r, "/", -1);
 	if (r >= 0 && w.snap->n_cgroups == 0)
 		r = -ENOENT;
 	if (r < 0) {

@@ -30,8 +30,8 @@ check "no window: CPU share is null" json_assert \
 	'd["cgroups"][0]["cpu_share_per_node"] is None and d["window_s"] == 0' <<<"$json"
 
 # A CPU window: thread 100 runs 1 s more on node 0 during the window (we edit the fixture
-# while status sleeps), thread 200 stays idle.
-( sleep 0.3; echo "2000000000 0 0" >"$tmp/2node/proc/100/task/100/schedstat" ) &
+# while status sleeps: utime 75 -> 175 ticks), thread 200 stays idle.
+( sleep 0.3; sed -i 's/^\(100 (web worker) S\( 0\)\{10\}\) 75 /\1 175 /' "$tmp/2node/proc/100/task/100/stat" ) &
 json=$("$ctl" -j "${roots[@]}" status -w 1s /app/web)
 wait
 check "window: only the named cgroup" json_assert 'len(d["cgroups"]) == 1 and d["cgroups"][0]["path"] == "/app/web"' <<<"$json"
