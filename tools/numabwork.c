@@ -1007,10 +1007,26 @@ static int parse_args(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The region is 2 MiB aligned and fenced by PROT_NONE guards. Without that, a transparent huge
+ * page can straddle the region and a neighbouring mapping: on kernels that do not align large
+ * anonymous mappings (6.1), a new thread's stack lands right below the region, merges with it,
+ * and the main thread's first write to that stack faults in a huge page that also covers the
+ * region's first pages, on the main thread's node and under its policy.
+ */
 static int map_region(void)
 {
-	size_t bytes = arg_mib << 20;
-	void *p;
+	size_t bytes = arg_mib << 20, align = 2UL << 20;
+	uintptr_t start;
+	void *p, *resv;
+
+	resv = mmap(NULL, bytes + 2 * align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		    -1, 0);
+	if (resv == MAP_FAILED) {
+		_log("cannot reserve %zu MiB of address space: %m", arg_mib);
+		return -errno;
+	}
+	start = ((uintptr_t)resv + PAGE_BYTES + align - 1) & ~(uintptr_t)(align - 1);
 
 	if (arg_shm) {
 		int fd = (int)syscall(SYS_memfd_create, "numabwork", 0U);
@@ -1026,10 +1042,11 @@ static int map_region(void)
 			close(fd);
 			return r;
 		}
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		p = mmap((void *)start, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 		close(fd);
 	} else {
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap((void *)start, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	}
 	if (p == MAP_FAILED) {
 		_log("cannot map %zu MiB: %m", arg_mib);
