@@ -28,6 +28,7 @@ check() {
 	_s=$2
 	shift 2
 	echo "CHECK $SCEN.$_n: $_s $*"
+	[ -z "${NUMAB_CHECKS:-}" ] || echo "$_s $_n" >>"$NUMAB_CHECKS"
 	_checks=$((_checks + 1))
 	[ "$_s" = FAIL ] && _fails=$((_fails + 1))
 	return 0
