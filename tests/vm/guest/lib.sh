@@ -378,7 +378,7 @@ wl_truth() {
 	wl_refresh "$1" || return 1
 	tr ' ' '\n' <"$NW_DIR/$1.status" | awk -F= '
 		$1 ~ /^pages_node/ { pn[substr($1, 11)] = $2 }
-		$1 ~ /^threads_node/ && $2 > 0 { tn = tn " node" substr($1, 13) "x" $2 }
+		$1 ~ /^threads_node/ && $2 > 0 { tn = tn " node" substr($1, 13) " x" $2 }
 		$1 == "pages" { pages = $2 } $1 == "locality" { loc = $2 }
 		$1 == "max_gap_ms" { gap = $2 }
 		END {
