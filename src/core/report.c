@@ -111,7 +111,7 @@ json_object *report_cgroup_json(const struct topology *t, const struct snapshot 
 		json_object_object_add(o, "memory_items_per_node", NULL);
 	}
 
-	if (window_usec > 0) {
+	if (window_usec > 0 && !(view && view->cpu_unknown)) {
 		json_object *share = json_object_new_object();
 
 		NODEMASK_FOREACH(n, t->node_mask) {

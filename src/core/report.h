@@ -20,6 +20,7 @@ struct cg_view {
 	double locality;            /* placement locality, < 0 when not sampled */
 	uint64_t locality_age_usec; /* how old the sample is */
 	unsigned n_procs_sampled;   /* processes that contributed to locality */
+	bool cpu_unknown;           /* the cgroup's tasks were not read: CPU fields are null */
 	json_object *extra;         /* more keys to merge into the cgroup object (owned by
 				     * the caller; a reference is taken), or NULL */
 };

@@ -41,6 +41,22 @@ void ctl_print_json(json_object *o);
 /* Whether stdout is a terminal (colours and live refresh). */
 bool ctl_stdout_is_tty(void);
 
+/* Whether the options point numabctl at something other than the live system (--config or a
+ * root option): then only offline answers make sense. */
+bool ctl_offline_only(const struct ctl *ctl);
+
+/* Resolve the policy of every cgroup of s here, from the config (--config or the default),
+ * the xattrs and numabd's saved runtime settings (when readable). Logs errors. */
+struct policy_results;
+int ctl_resolve_offline(const struct ctl *ctl, const struct numab_roots *roots,
+			const struct topology *topo, const struct snapshot *s,
+			struct policy_results **ret);
+
 /* The verbs. */
 int verb_status(struct ctl *ctl, int argc, char **argv);
 int verb_top(struct ctl *ctl, int argc, char **argv);
+int verb_explain(struct ctl *ctl, int argc, char **argv);
+int verb_set(struct ctl *ctl, int argc, char **argv);
+int verb_reset(struct ctl *ctl, int argc, char **argv);
+int verb_stats(struct ctl *ctl, int argc, char **argv);
+int verb_reload(struct ctl *ctl, int argc, char **argv);

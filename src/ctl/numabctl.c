@@ -18,6 +18,12 @@ static const struct ctl_verb verbs[] = {
 	  verb_status },
 	{ "top", "[OPTIONS] [CGROUP...]", "live per-cgroup view, refreshed every second",
 	  verb_top },
+	{ "explain", "[--offline] CGROUP", "why a cgroup is (not) balanced: values and sources",
+	  verb_explain },
+	{ "set", "[--transient] CGROUP ATTR=VALUE...", "set runtime policy (numabd)", verb_set },
+	{ "reset", "CGROUP [ATTR...]", "remove runtime policy (numabd)", verb_reset },
+	{ "stats", "", "what numabd moved and placed, per cgroup", verb_stats },
+	{ "reload", "", "reload numabd's configuration", verb_reload },
 };
 
 static void help(void)
@@ -26,7 +32,7 @@ static void help(void)
 	       "Per-cgroup NUMA balancing: see and control what numabd does.\n\n"
 	       "Verbs:\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		printf("  %-9s %-24s %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
+		printf("  %-8s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
 	printf("\nOptions:\n"
 	       "  -j, --json              print JSON\n"
 	       "      --sysfs-root DIR    read sysfs from DIR (default /sys)\n"

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "core/placement.h"
+#include "core/policy.h"
 #include "core/report.h"
+#include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -53,6 +55,7 @@ static enum sort_key sort_from_string(const char *s)
 }
 
 struct picture {
+	const struct ctl *ctl;
 	struct numab_roots roots;
 	struct topology *topo;
 	struct snapshot *prev, *cur;
@@ -60,6 +63,9 @@ struct picture {
 	struct cg_view *views;     /* per cgroup of cur */
 	bool *selected;            /* per cgroup of cur: shown */
 	bool *sample;              /* per cgroup of cur: locality sampled */
+	struct policy_results *policy; /* effective policy of cur's cgroups (offline), or NULL */
+	json_object *daemon;       /* numabd's status reply, or NULL when it does not run */
+	json_object **daemon_cg;   /* per cgroup of cur: numabd's object for it, or NULL */
 };
 
 static void picture_done(struct picture *p)
@@ -69,6 +75,9 @@ static void picture_done(struct picture *p)
 	free(p->views);
 	free(p->selected);
 	free(p->sample);
+	free(p->daemon_cg);
+	json_object_put(p->daemon);
+	policy_results_free(p->policy);
 	topo_free(p->topo);
 	roots_close(&p->roots);
 }
@@ -135,6 +144,60 @@ static int take(struct picture *p)
 	return 0;
 }
 
+/* Modes: from numabd when it runs (it also knows sampled locality and what it did), else
+ * resolved here from the config, xattrs and saved runtime settings. */
+static void picture_policy(struct picture *p)
+{
+	const struct snapshot *s = p->cur;
+	json_object *cgroups;
+
+	policy_results_free(p->policy);
+	p->policy = NULL;
+	json_object_put(p->daemon);
+	p->daemon = NULL;
+	free(p->daemon_cg);
+	p->daemon_cg = NULL;
+
+	if (!ctl_offline_only(p->ctl) &&
+	    ctl_call(p->ctl->socket_path, "status", NULL, true, &p->daemon) >= 0 &&
+	    json_object_object_get_ex(p->daemon, "cgroups", &cgroups)) {
+		p->daemon_cg = calloc(s->n_cgroups, sizeof(json_object *));
+		if (!p->daemon_cg)
+			return;
+		for (size_t k = 0; k < json_object_array_length(cgroups); k++) {
+			json_object *o = json_object_array_get_idx(cgroups, k), *path;
+			int idx;
+
+			if (!json_object_object_get_ex(o, "path", &path))
+				continue;
+			idx = snapshot_find(s, json_object_get_string(path));
+			if (idx >= 0)
+				p->daemon_cg[idx] = o;
+		}
+		for (unsigned i = 0; i < s->n_cgroups; i++) {
+			json_object *o = p->daemon_cg[i], *v;
+
+			if (!o)
+				continue;
+			if (json_object_object_get_ex(o, "mode", &v))
+				p->views[i].mode = json_object_get_string(v);
+			if (json_object_object_get_ex(o, "locality", &v) && v && p->views[i].locality < 0) {
+				p->views[i].locality = json_object_get_double(v);
+				if (json_object_object_get_ex(o, "locality_age_s", &v))
+					p->views[i].locality_age_usec =
+						(uint64_t)(json_object_get_double(v) * 1e6);
+			}
+		}
+		return;
+	}
+	if (ctl_resolve_offline(p->ctl, &p->roots, p->topo, s, &p->policy) < 0) {
+		log_warning("Modes are not shown (see the configuration error above).");
+		return;
+	}
+	for (unsigned i = 0; i < s->n_cgroups; i++)
+		p->views[i].mode = policy_mode_to_string(p->policy->items[i].effective.mode);
+}
+
 /* Compute the window and the per-cgroup views; cgroups is the list named on the command line
  * (NULL: all), recursive adds their descendants. */
 static int picture_compute(struct picture *p, char **cgroups, int n_cgroups, bool recursive,
@@ -178,6 +241,7 @@ static int picture_compute(struct picture *p, char **cgroups, int n_cgroups, boo
 		for (unsigned i = 0; i < s->n_cgroups; i++)
 			if (p->sample[i] && p->selected[i])
 				sample_locality(p, i);
+	picture_policy(p);
 	return 0;
 }
 
@@ -226,14 +290,24 @@ static json_object *picture_json(const struct picture *p)
 	NODEMASK_FOREACH(n, p->topo->node_mask)
 		json_object_array_add(nodes, report_node_json(p->topo, (unsigned)n));
 	json_object_object_add(o, "nodes", nodes);
+	json_object_object_add(o, "daemon", json_object_new_boolean(p->daemon != NULL));
 	if (p->cur)
-		for (unsigned i = 0; i < p->cur->n_cgroups; i++)
-			if (p->selected[i])
-				json_object_array_add(cgroups,
-						      report_cgroup_json(p->topo, p->cur,
-									 &p->cur->cgroups[i],
-									 &p->views[i],
-									 p->window_usec));
+		for (unsigned i = 0; i < p->cur->n_cgroups; i++) {
+			struct cg_view v = p->views[i];
+			json_object *runtime;
+
+			if (!p->selected[i])
+				continue;
+			if (p->daemon_cg && p->daemon_cg[i] &&
+			    json_object_object_get_ex(p->daemon_cg[i], "runtime", &runtime)) {
+				v.extra = json_object_new_object();
+				json_object_object_add(v.extra, "runtime", json_object_get(runtime));
+			}
+			json_object_array_add(cgroups, report_cgroup_json(p->topo, p->cur,
+									  &p->cur->cgroups[i], &v,
+									  p->window_usec));
+			json_object_put(v.extra);
+		}
 	json_object_object_add(o, "cgroups", cgroups);
 	return o;
 }
@@ -391,6 +465,14 @@ static void print_cgroups(const struct picture *p, enum sort_key sort, bool busy
 	}
 	if (max_rows && n_rows > max_rows)
 		printf("(%u more)\n", n_rows - max_rows);
+	/* What numabd says about the cgroups it manages. */
+	for (unsigned r = 0; p->daemon_cg && r < n_rows && (max_rows == 0 || r < max_rows); r++) {
+		json_object *o = p->daemon_cg[rows[r]], *runtime, *note;
+
+		if (o && json_object_object_get_ex(o, "runtime", &runtime) &&
+		    json_object_object_get_ex(runtime, "note", &note) && note)
+			printf("%s: %s\n", s->cgroups[rows[r]].path, json_object_get_string(note));
+	}
 }
 
 static void print_notes(const struct picture *p)
@@ -464,7 +546,7 @@ int verb_status(struct ctl *ctl, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct picture p = {};
+	struct picture p = { .ctl = ctl };
 	uint64_t window_usec = 1000000;
 	bool recursive = false, all_locality = false;
 	enum sort_key sort = SORT_TREE;
@@ -594,7 +676,7 @@ int verb_top(struct ctl *ctl, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct picture p = {};
+	struct picture p = { .ctl = ctl };
 	uint64_t delay_usec = 1000000;
 	unsigned iterations = 0;
 	enum sort_key sort = SORT_MEMORY;

@@ -78,7 +78,8 @@ oom:
 	return -ENOMEM;
 }
 
-static int read_processes(struct walk *w, int cg_fd, struct cg_sample *c)
+static int read_processes(const struct numab_roots *roots, struct snapshot *snap, int cg_fd,
+			  struct cg_sample *c)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	int n, r;
@@ -94,7 +95,7 @@ static int read_processes(struct walk *w, int cg_fd, struct cg_sample *c)
 	for (int i = 0; i < n; i++) {
 		struct proc_sample *p = &c->procs[c->n_procs];
 
-		r = proc_read_process(w->roots->proc_fd, pids[i], true, p);
+		r = proc_read_process(roots->proc_fd, pids[i], true, p);
 		if (errno_is_gone(r)) {
 			log_debug("Process %d vanished during the walk, skipping.", pids[i]);
 			continue;
@@ -106,10 +107,24 @@ static int read_processes(struct walk *w, int cg_fd, struct cg_sample *c)
 		if (r < 0)
 			return r;
 		c->n_procs++;
-		w->snap->n_tasks_total += p->n_tasks;
+		snap->n_tasks_total += p->n_tasks;
 	}
-	w->snap->n_procs_total += c->n_procs;
+	snap->n_procs_total += c->n_procs;
 	return 0;
+}
+
+int snapshot_read_procs(const struct numab_roots *roots, struct snapshot *s, unsigned idx)
+{
+	struct cg_sample *c = &s->cgroups[idx];
+	_cleanup_close_ int fd = -EBADF;
+	const char *rel = c->path + 1;
+
+	if (c->procs)
+		return 0;
+	fd = openat(roots->cgroup_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno_is_gone(errno) ? -ENOENT : negative_errno();
+	return read_processes(roots, s, fd, c);
 }
 
 /* Walk the cgroup whose directory fd is dir_fd; takes ownership of dir_fd. */
@@ -139,7 +154,7 @@ static int walk_cgroup(struct walk *w, int dir_fd, const char *path, int parent)
 
 	r = cg_read_files(dir_fd, s->span, w->flags & SNAP_COUNTERS, c);
 	if (r >= 0 && (w->flags & SNAP_TASKS))
-		r = read_processes(w, dir_fd, c);
+		r = read_processes(w->roots, s, dir_fd, c);
 	if (r >= 0)
 		r = list_children(d, &children, &n_children);
 	if (errno_is_gone(r)) {

@@ -22,3 +22,10 @@ enum {
  */
 int snapshot_take(const struct numab_roots *roots, const struct topology *topo, unsigned flags,
 		  struct snapshot **ret);
+
+/*
+ * Read the processes and threads of cgroup idx of a snapshot taken without SNAP_TASKS (numabd
+ * reads tasks only for the cgroups it manages). Processes that vanish are left out. Returns 0,
+ * -ENOENT when the cgroup itself is gone, or a negative errno.
+ */
+int snapshot_read_procs(const struct numab_roots *roots, struct snapshot *s, unsigned idx);

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Balancing one cgroup.
+ *
+ * follow: for each process of the cgroup, one bounded round of status queries refreshes where
+ * its pages are (procmem), decide.c says whether it has a home and misplaced pages, and if so
+ * the engine moves them home within what the hierarchical budget grants now and the target
+ * node's free memory allows. A cgroup that AutoNUMA is balancing too is left alone: two
+ * balancers moving the same pages is double work at best (DESIGN §5).
+ *
+ * pin: the cgroup's CPU demand and movable memory choose the smallest fitting node set; a
+ * different set must win three evaluations in a row before numabd moves a pinned cgroup
+ * (hysteresis). Memory moves first (budgeted, like follow), then threads get the set's CPUs
+ * as affinity, journalled so that they can be put back. Threads whose affinity someone else
+ * narrowed are left alone.
+ *
+ * Everything that did not happen says why in the cgroup's note, which `numabctl status` shows.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/placement.h"
+#include "daemon/balance.h"
+#include "shared/log.h"
+#include "shared/macro.h"
+#include "shared/parse-util.h"
+#include "sysfs/proc-read.h"
+
+/* Free memory to leave on a target node: the larger of 256 MiB and 2% of the node. */
+#define HEADROOM_MIN_BYTES (256ull << 20)
+#define HEADROOM_PERMILLE 20
+/* How long moving may take for one process in one tick. */
+#define MOVE_TIME_LIMIT_NS (200ull * 1000 * 1000)
+/* Evaluations a different pin set must win before a pinned cgroup is moved. */
+#define PIN_SWITCH_EVALS 3
+
+static uint64_t free_room(const struct manager *m, int node)
+{
+	const struct topo_node *tn = &m->topo->nodes[node];
+	uint64_t headroom = MAX(HEADROOM_MIN_BYTES, tn->mem_total_bytes * HEADROOM_PERMILLE / 1000);
+
+	return tn->mem_free_bytes > headroom ? tn->mem_free_bytes - headroom : 0;
+}
+
+static struct managed_proc *get_proc(struct manager *m, const struct proc_sample *p)
+{
+	char key[48];
+	struct managed_proc *mp;
+	int r;
+
+	snprintf(key, sizeof(key), "%d:%llu", p->pid, (unsigned long long)p->start_time);
+	mp = hashmap_get(m->procs, key);
+	if (mp) {
+		mp->seen_tick = m->tick;
+		return mp;
+	}
+	mp = calloc(1, sizeof(*mp));
+	if (!mp)
+		return NULL;
+	mp->follow = FOLLOW_STATE_INIT;
+	mp->locality = -1.0;
+	mp->seen_tick = m->tick;
+	r = procmem_new(p->pid, p->start_time, NULL, &mp->pm);
+	if (r >= 0)
+		r = procmem_load(mp->pm, m->roots.proc_fd, manager_now_usec() * 1000);
+	if (r < 0) {
+		if (!errno_is_gone(r))
+			log_debug_errno(r, "Failed to read the mappings of %d (%s), skipping it: %m",
+					p->pid, p->comm);
+		procmem_free(mp->pm);
+		free(mp);
+		return NULL;
+	}
+	if (hashmap_put(m->procs, key, mp) < 0) {
+		procmem_free(mp->pm);
+		free(mp);
+		return NULL;
+	}
+	return mp;
+}
+
+static void note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
+
+static void note(struct cg_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->note, sizeof(st->note), fmt, ap);
+	va_end(ap);
+}
+
+static void account_move(struct cg_state *st, const struct actuate_result *res)
+{
+	static const enum stats_failure map[_ACTUATE_ERR_MAX] = {
+		[ACTUATE_ERR_EBUSY] = STATS_FAIL_EBUSY,   [ACTUATE_ERR_ENOMEM] = STATS_FAIL_ENOMEM,
+		[ACTUATE_ERR_EFAULT] = STATS_FAIL_EFAULT, [ACTUATE_ERR_EACCES] = STATS_FAIL_EACCES,
+		[ACTUATE_ERR_EPERM] = STATS_FAIL_EPERM,   [ACTUATE_ERR_ENOENT] = STATS_FAIL_OTHER,
+		[ACTUATE_ERR_UNMIGRATED] = STATS_FAIL_OTHER, [ACTUATE_ERR_OTHER] = STATS_FAIL_OTHER,
+	};
+
+	for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
+		st->stats.moved_bytes[n][res->target_node] += res->moved_bytes[n];
+	st->stats.moved_pages += res->moved_bytes_total / PROCMEM_PAGE_BYTES;
+	st->stats.move_calls += res->move_calls;
+	st->stats.move_call_max_usec = MAX(st->stats.move_call_max_usec, res->move_ns_max / 1000);
+	for (int e = 0; e < _ACTUATE_ERR_MAX; e++)
+		st->stats.failures[map[e]] += res->pages_failed[e];
+	if (res->vanished != ACTUATE_VANISH_NONE)
+		st->stats.failures[STATS_FAIL_ESRCH]++;
+	if (res->stop == ACTUATE_STOP_ERROR)
+		st->stats.failures[stats_failure_from_errno(res->error)]++;
+}
+
+/*
+ * Move the misplaced pages of one process to target, within the cgroup's budget. Returns the
+ * engine's stop reason, or -1 when nothing was attempted (budget empty, no room).
+ */
+static int move_process(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+			struct managed_proc *mp, int target, uint64_t from_nodes, uint64_t want_bytes,
+			uint64_t now_usec)
+{
+	struct actuate_request req = {
+		.target_node = target,
+		.source_nodes = from_nodes,
+		.free_bytes_hint = free_room(m, target),
+		.max_time_ns = MOVE_TIME_LIMIT_NS,
+		.cgroup = c->path,
+		.flags = m->opts.dry_run ? ACTUATE_DRY_RUN : 0,
+	};
+	struct actuate_result res;
+	uint64_t granted;
+	int r;
+
+	if (req.free_bytes_hint < PROCMEM_PAGE_BYTES) {
+		note(st, "node %d has no free memory to spare", target);
+		return -1;
+	}
+	/* Ask for what the estimate says is misplaced, at least one huge page's worth. */
+	want_bytes = MAX(want_bytes, (uint64_t)PROCMEM_THP_BYTES);
+	granted = budget_request(m->budget, c->path, want_bytes, now_usec);
+	if (granted < PROCMEM_PAGE_BYTES) {
+		st->stats.throttled_usec += MIN(m->tick_usec, now_usec - st->last_eval_usec);
+		note(st, "migration budget exhausted: waiting for it to refill");
+		return -1;
+	}
+	if (granted < want_bytes)
+		st->stats.throttled_usec += m->tick_usec;
+	req.budget_bytes = granted;
+	r = actuate_move(m->engine, mp->pm, m->roots.proc_fd, &req, &res);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to move pages of %d: %m", mp->pm->pid);
+		return -1;
+	}
+	if (!m->opts.dry_run) {
+		budget_debit(m->budget, c->path, res.passed_bytes, now_usec);
+		account_move(st, &res);
+	}
+	if (res.moved_bytes_total > 0)
+		log_debug("%s: %s %llu KiB of %d to node %d in %llu call(s), longest %.1f ms (%s).",
+			  c->path, m->opts.dry_run ? "would move" : "moved",
+			  (unsigned long long)(res.moved_bytes_total >> 10), mp->pm->pid, target,
+			  (unsigned long long)res.move_calls, (double)res.move_ns_max / 1e6,
+			  actuate_stop_to_string(res.stop));
+	if (res.stop == ACTUATE_STOP_NOT_ALLOWED)
+		note(st, "node %d is outside the Mems_allowed of %d", target, mp->pm->pid);
+	else if (res.stop == ACTUATE_STOP_STUCK)
+		note(st, "pages of %d did not move (node %d full, or pages pinned)", mp->pm->pid,
+		     target);
+	return res.stop;
+}
+
+static bool autonuma_balances(const struct manager *m)
+{
+	/* Bit 0 (NUMA_BALANCING_NORMAL) scans every task that has no exempting policy. */
+	return m->autonuma > 0 && (m->autonuma & 1);
+}
+
+static void update_locality(struct cg_state *st, double weighted, double weight, unsigned n,
+			    uint64_t now_usec)
+{
+	st->locality = weight > 0 ? weighted / weight : -1.0;
+	st->locality_procs = n;
+	st->locality_usec = now_usec;
+}
+
+static void balance_follow(struct manager *m, const struct cg_sample *c,
+			   const struct policy_result *r, struct cg_state *st, uint64_t now_usec)
+{
+	const struct follow_params params = DECIDE_FOLLOW_DEFAULTS;
+	double weighted = 0.0, weight = 0.0;
+	unsigned n_loc = 0;
+	bool moved_any = false, blocked_by_autonuma = false;
+
+	for (unsigned j = 0; j < c->n_procs; j++) {
+		const struct proc_sample *p = &c->procs[j];
+		struct managed_proc *mp = get_proc(m, p);
+		const struct procmem_estimate *est;
+		struct procmem_scan_result sr;
+		struct follow_decision d;
+		struct follow_input in;
+		uint64_t allowed;
+
+		if (!mp)
+			continue;
+		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
+			continue;
+		est = procmem_estimate_get(mp->pm);
+		if (proc_read_mems_allowed(m->roots.proc_fd, p->pid, &allowed) < 0)
+			continue;
+		in = (struct follow_input){
+			.cpu_ns = p->cpu_ns,
+			.mem_bytes = est->sampled_pages ? est->bytes_per_node : NULL,
+			.span = m->cur->span,
+			.eligible_nodes = r->effective.nodes & c->mems_effective & allowed,
+			.own_policy_only = mp->pm->eligible_bytes == 0 && mp->pm->n_own_policy > 0,
+			.now_usec = now_usec,
+		};
+		d = decide_follow(&params, &in, &mp->follow);
+		mp->verdict = d.verdict;
+		st->verdicts[d.verdict]++;
+		if (est->sampled_pages && p->cpu_ns_total) {
+			mp->locality = placement_locality(p->cpu_ns, est->bytes_per_node,
+							  MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES));
+			if (mp->locality >= 0) {
+				weighted += mp->locality * (double)est->resident_bytes;
+				weight += (double)est->resident_bytes;
+				n_loc++;
+			}
+		}
+		if (d.verdict != FOLLOW_MOVE)
+			continue;
+		if (autonuma_balances(m)) {
+			blocked_by_autonuma = true;
+			continue;
+		}
+		if (move_process(m, c, st, mp, d.target, d.from_nodes, d.misplaced_bytes, now_usec) >=
+		    0) {
+			decide_follow_moved(&mp->follow, d.target, now_usec);
+			moved_any = true;
+		}
+	}
+	update_locality(st, weighted, weight, n_loc, now_usec);
+	if (blocked_by_autonuma)
+		note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves its "
+			 "pages to the kernel", m->autonuma);
+	else if (moved_any)
+		st->note[0] = '\0';
+	else if (st->verdicts[FOLLOW_SPREAD])
+		note(st, "%u process%s spread: consider pin or kernel", st->verdicts[FOLLOW_SPREAD],
+		     st->verdicts[FOLLOW_SPREAD] == 1 ? "" : "es");
+}
+
+/* CPUs of a node set, and the CPUs a cgroup's cpuset allows (all online CPUs without one). */
+static int cpus_of_nodes(const struct topology *t, uint64_t nodes, cpu_set_t **ret, size_t *ret_size)
+{
+	size_t n = MAX(t->n_cpus, 1u);
+	cpu_set_t *set = CPU_ALLOC(n);
+
+	if (!set)
+		return -ENOMEM;
+	CPU_ZERO_S(CPU_ALLOC_SIZE(n), set);
+	for (unsigned cpu = 0; cpu < t->n_cpus; cpu++)
+		if (t->cpu_to_node[cpu] >= 0 && nodemask_test(nodes, (unsigned)t->cpu_to_node[cpu]))
+			CPU_SET_S(cpu, CPU_ALLOC_SIZE(n), set);
+	*ret = set;
+	*ret_size = CPU_ALLOC_SIZE(n);
+	return 0;
+}
+
+static int allowed_cpus(const struct manager *m, const struct cg_sample *c, cpu_set_t **ret,
+			size_t *ret_size)
+{
+	size_t ncpus;
+	int r;
+
+	if (!c->cpus_effective)
+		return cpus_of_nodes(m->topo, m->topo->node_mask, ret, ret_size);
+	r = parse_cpulist(c->cpus_effective, ret, &ncpus);
+	if (r < 0)
+		return r;
+	*ret_size = CPU_ALLOC_SIZE(ncpus);
+	return 0;
+}
+
+/* The node of a pin set that takes the moved memory: the one holding most of the cgroup's
+ * memory already, then the one with most room. */
+static int pin_memory_node(const struct manager *m, const struct cg_sample *c, uint64_t set)
+{
+	int best = -1;
+
+	NODEMASK_FOREACH(n, set) {
+		if (best < 0 || cg_movable_bytes(c, (unsigned)n) > cg_movable_bytes(c, (unsigned)best) ||
+		    (cg_movable_bytes(c, (unsigned)n) == cg_movable_bytes(c, (unsigned)best) &&
+		     free_room(m, n) > free_room(m, best)))
+			best = n;
+	}
+	return best;
+}
+
+static uint64_t choose_pin_set(struct manager *m, const struct cg_sample *c,
+			       const struct policy_result *r, struct cg_state *st)
+{
+	const struct pin_params params = DECIDE_PIN_DEFAULTS;
+	uint64_t mem[NUMAB_MAX_NODES] = {};
+	uint64_t window_ns = (m->cur->timestamp_usec - m->prev->timestamp_usec) * 1000;
+	struct pin_input in = {
+		.topo = m->topo,
+		.eligible_nodes = r->effective.nodes & c->mems_effective,
+		.cpu_demand = window_ns ? (double)c->cpu_ns_total / (double)window_ns : 0.0,
+		.mem_bytes = mem,
+		.span = MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES),
+		.current = st->pinned_nodes,
+	};
+	uint64_t target;
+
+	for (unsigned n = 0; n < in.span; n++)
+		mem[n] = cg_movable_bytes(c, n);
+	target = decide_pin_nodes(&params, &in);
+	if (!target || target == st->pinned_nodes || !st->pinned_nodes) {
+		st->pin_candidate = 0;
+		st->pin_candidate_evals = 0;
+		return target;
+	}
+	/* Hysteresis: a new set must win PIN_SWITCH_EVALS evaluations in a row. */
+	if (target == st->pin_candidate)
+		st->pin_candidate_evals++;
+	else {
+		st->pin_candidate = target;
+		st->pin_candidate_evals = 1;
+	}
+	if (st->pin_candidate_evals < PIN_SWITCH_EVALS)
+		return st->pinned_nodes;
+	st->pin_candidate = 0;
+	st->pin_candidate_evals = 0;
+	return target;
+}
+
+static void balance_pin(struct manager *m, unsigned idx, const struct policy_result *r,
+			struct cg_state *st, uint64_t now_usec)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+	cpu_set_t *target_cpus = NULL, *allowed = NULL;
+	size_t target_size = 0, allowed_size = 0;
+	char buf[NODEMASK_FORMAT_MAX];
+	uint64_t set;
+	int mem_node;
+
+	set = choose_pin_set(m, c, r, st);
+	if (!set) {
+		note(st, "no eligible node set fits its CPU demand and memory");
+		if (st->pinned_nodes)
+			balance_unpin(m, idx, st);
+		return;
+	}
+	if (set != st->pinned_nodes) {
+		if (st->pinned_nodes)
+			log_info("cgroup %s: pin moves to nodes %s.", c->path,
+				 nodemask_format(buf, sizeof(buf), set));
+		else
+			log_info("cgroup %s: %s nodes %s.", c->path,
+				 m->opts.dry_run ? "would pin to" : "pinned to",
+				 nodemask_format(buf, sizeof(buf), set));
+		st->pinned_nodes = set;
+	}
+	if (r->effective.pin == POLICY_PIN_HARD)
+		note(st, "pin=hard is not supported yet: pinned with affinity only (soft)");
+	else
+		st->note[0] = '\0';
+	mem_node = pin_memory_node(m, c, set);
+	if (cpus_of_nodes(m->topo, set, &target_cpus, &target_size) < 0 ||
+	    allowed_cpus(m, c, &allowed, &allowed_size) < 0) {
+		log_oom();
+		goto out;
+	}
+
+	for (unsigned j = 0; j < c->n_procs; j++) {
+		const struct proc_sample *p = &c->procs[j];
+		struct managed_proc *mp = get_proc(m, p);
+		struct procmem_scan_result sr;
+		const struct procmem_estimate *est;
+		struct affinity_result ar = {};
+		uint64_t outside = 0;
+		int stop = ACTUATE_STOP_PASS;
+
+		if (!mp)
+			continue;
+		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
+			continue;
+		est = procmem_estimate_get(mp->pm);
+		for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
+			if (!nodemask_test(set, n))
+				outside += est->bytes_per_node[n];
+		/* Memory first (DESIGN §5): threads follow once nothing is left outside. */
+		if (outside > 0 || !est->complete)
+			stop = move_process(m, c, st, mp, mem_node, m->topo->node_mask & ~set,
+					    outside, now_usec);
+		/* Still moving (budget or time ran out): threads wait for their memory. Memory
+		 * that cannot move (pinned pages, a full node, a cpuset) does not hold them back. */
+		if (outside > 0 &&
+		    (stop == -1 || stop == ACTUATE_STOP_BUDGET || stop == ACTUATE_STOP_TIME))
+			continue;
+		if (m->opts.dry_run)
+			continue;
+		if (affinity_place(m->journal, m->roots.proc_fd, p->pid, p->start_time, c->path,
+				   target_cpus, target_size, allowed, allowed_size, &ar) < 0) {
+			note(st, "could not write the affinity journal: threads not placed");
+			continue;
+		}
+		mp->placed = true;
+		st->stats.tasks_placed += ar.placed;
+		if (ar.narrowed)
+			note(st, "%u thread%s of %d left alone: affinity narrowed by someone else",
+			     ar.narrowed, ar.narrowed == 1 ? "" : "s", p->pid);
+		if (ar.failed)
+			st->stats.failures[stats_failure_from_errno(ar.first_error)] += ar.failed;
+	}
+out:
+	if (target_cpus)
+		CPU_FREE(target_cpus);
+	if (allowed)
+		CPU_FREE(allowed);
+}
+
+void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+
+	st->pinned_nodes = 0;
+	st->pin_candidate = 0;
+	st->pin_candidate_evals = 0;
+	if (m->opts.dry_run)
+		return;
+	for (unsigned j = 0; j < c->n_procs; j++) {
+		struct affinity_result ar = {};
+
+		if (affinity_restore(m->journal, m->roots.proc_fd, c->procs[j].pid,
+				     c->procs[j].start_time, &ar) >= 0)
+			st->stats.tasks_restored += ar.restored;
+	}
+	log_info("cgroup %s: unpinned.", c->path);
+}
+
+void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
+		    struct cg_state *st, uint64_t now_usec)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+
+	st->stats.evaluations++;
+	memset(st->verdicts, 0, sizeof(st->verdicts));
+	if (policy_result_no_eligible_nodes(r)) {
+		note(st, "no eligible nodes");
+		st->last_eval_usec = now_usec;
+		return;
+	}
+	switch (r->effective.mode) {
+	case POLICY_MODE_FOLLOW:
+		balance_follow(m, c, r, st, now_usec);
+		break;
+	case POLICY_MODE_PIN:
+		balance_pin(m, idx, r, st, now_usec);
+		break;
+	case POLICY_MODE_KERNEL:
+		note(st, "left to AutoNUMA (kernel.numa_balancing=%d)", m->autonuma);
+		break;
+	default:
+		note(st, "mode %s is not available in this version of numabd",
+		     policy_mode_to_string(r->effective.mode));
+		break;
+	}
+	st->last_eval_usec = now_usec;
+}

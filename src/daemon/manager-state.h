@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The manager's state, shared by the daemon's modules (manager.c: loop and tick; balance.c:
+ * acting on one cgroup; verbs.c: the control socket's verbs). Not a public interface.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "core/budget.h"
+#include "core/config.h"
+#include "core/decide.h"
+#include "core/policy.h"
+#include "core/settings.h"
+#include "core/snapshot.h"
+#include "core/stats.h"
+#include "core/topology.h"
+#include "daemon/actuate.h"
+#include "daemon/affinity.h"
+#include "daemon/control.h"
+#include "daemon/manager.h"
+#include "daemon/metrics.h"
+#include "daemon/procmem.h"
+#include "shared/hashmap.h"
+#include "shared/roots.h"
+
+/* What numabd remembers about a process of a managed cgroup between ticks. */
+struct managed_proc {
+	struct procmem *pm;          /* memory scan state (actuation) */
+	struct follow_state follow;  /* home tracking (decide.c) */
+	enum follow_verdict verdict; /* of the last evaluation */
+	bool placed;                 /* pin: threads placed */
+	uint64_t seen_tick;          /* last tick it was in a managed cgroup */
+	double locality;             /* placement locality at the last evaluation, < 0 none */
+};
+
+/* What numabd remembers about a cgroup between ticks (freed when it goes away). */
+struct cg_state {
+	struct cg_stats stats;
+	uint64_t seen_tick;
+	uint64_t last_eval_usec;      /* 0: never evaluated */
+	enum policy_mode last_mode;   /* mode at the last tick */
+	unsigned verdicts[_FOLLOW_VERDICT_MAX]; /* follow: processes per verdict, last eval */
+	double locality;              /* memory-weighted placement locality, < 0 none */
+	uint64_t locality_usec;       /* when it was computed */
+	unsigned locality_procs;
+	uint64_t pinned_nodes;        /* pin: the node set in force, 0 none */
+	uint64_t pin_candidate;       /* pin: a different set seen at the last evaluation */
+	unsigned pin_candidate_evals;
+	char note[160];               /* why nothing happened, for status ("" when acting) */
+};
+
+struct manager {
+	struct manager_options opts;
+	sd_event *event;
+	sd_event_source *tick_source;
+	struct control_server *control;
+	struct metrics_server *metrics;
+
+	struct numab_roots roots;
+	struct topology *topo;
+	struct config *config;
+	struct settings *settings;
+	int state_fd;                 /* the state directory */
+	struct budget *budget;
+	struct actuate_engine *engine;
+	struct affinity_journal *journal;
+
+	struct snapshot *prev, *cur;  /* the last two snapshots */
+	struct policy_results *results; /* policy of cur's cgroups, same order */
+	struct hashmap *cgroups;      /* path -> struct cg_state */
+	struct hashmap *procs;        /* "pid:start_time" -> struct managed_proc */
+
+	uint64_t tick;                /* ticks so far */
+	uint64_t tick_usec;           /* base tick interval */
+	uint64_t last_tick_cost_usec, max_tick_cost_usec, sum_tick_cost_usec;
+	int autonuma;                 /* kernel.numa_balancing now, -1 unknown */
+	int autonuma_saved;           /* the value numabd replaced (AutoNUMA=off), -1 none */
+	bool ready_sent;
+	bool reload_pending;
+};
+
+/* Monotonic time in microseconds. */
+uint64_t manager_now_usec(void);
+
+/* The cgroup state for path, created when missing; NULL on OOM. */
+struct cg_state *manager_cg_state(struct manager *m, const char *path);
+
+/* Evaluate cgroup idx of m->cur with result r (balance.c). */
+void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
+		    struct cg_state *st, uint64_t now_usec);
+
+/* Undo pin placements of cgroup idx's processes (mode changed or numabd stops). */
+void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st);
+
+/* Handle a control request (verbs.c). */
+int verbs_handle(void *userdata, const char *verb, json_object *args, json_object **ret_result,
+		 char **ret_error);
+
+/* Write the Prometheus text (verbs.c). */
+void verbs_metrics(void *userdata, FILE *f);
+
+/* Load the configuration again; on failure keep the old one (manager.c). */
+int manager_reload(struct manager *m, char **ret_error);
+
+/* Resolve the policy for m->cur again (after `numabctl set`/`reset`). */
+int manager_resolve(struct manager *m);

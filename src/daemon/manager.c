@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * numabd's manager.
+ *
+ * One tick a second: snapshot the cgroup tree (cheap: a few files per cgroup, no tasks),
+ * resolve every cgroup's effective policy from config, xattrs and runtime settings, read the
+ * processes and threads of the managed cgroups only (that is where a snapshot gets expensive:
+ * unmanaged cgroups cost nothing beyond their memory.numa_stat), compute the CPU window
+ * against the previous snapshot, and evaluate each managed cgroup whose interval has come.
+ * Evaluation and action are in balance.c; budgets bound what one tick may move.
+ *
+ * State that must outlive a cgroup (runtime settings, by path) lives in the state directory;
+ * in-memory state (statistics, budget buckets, per-process scan cursors) is keyed by path or
+ * by pid + start time and swept when its cgroup or process is gone. What numabd changes in
+ * other processes (thread affinities) is journalled before it is changed and restored on mode
+ * change, on SIGTERM, and at the next start after a SIGKILL.
+ *
+ * With fixture roots (--cgroup-root etc.) the pids are not real processes: numabd then runs as
+ * with --dry-run and says so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "core/placement.h"
+#include "daemon/manager-state.h"
+#include "shared/fileio.h"
+#include "shared/log.h"
+#include "shared/macro.h"
+#include "shared/parse-util.h"
+#include "sysfs/snapshot-read.h"
+#include "sysfs/topo-read.h"
+#include "sysfs/policy-input.h"
+
+/* The base tick: cgroups are evaluated at their own interval, checked every tick. */
+#define MANAGER_TICK_USEC (1000ull * 1000)
+/* Processes not seen in a managed cgroup for this many ticks lose their scan state. */
+#define MANAGER_PROC_GRACE_TICKS 3
+#define NUMA_BALANCING_SYSCTL "sys/kernel/numa_balancing"
+
+uint64_t manager_now_usec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void cg_state_free(void *p)
+{
+	free(p);
+}
+
+static void managed_proc_free(void *p)
+{
+	struct managed_proc *mp = p;
+
+	procmem_free(mp->pm);
+	free(mp);
+}
+
+struct cg_state *manager_cg_state(struct manager *m, const char *path)
+{
+	struct cg_state *st = hashmap_get(m->cgroups, path);
+
+	if (st)
+		return st;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->locality = -1.0;
+	if (hashmap_put(m->cgroups, path, st) < 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int read_autonuma(struct manager *m)
+{
+	uint64_t v;
+
+	if (read_u64_at(m->roots.proc_fd, NUMA_BALANCING_SYSCTL, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+/* [Daemon] AutoNUMA=off: switch the kernel's balancing off while numabd runs. */
+static void autonuma_take_over(struct manager *m)
+{
+	int r;
+
+	m->autonuma = read_autonuma(m);
+	if (m->config->autonuma != CONFIG_AUTONUMA_OFF || m->autonuma <= 0)
+		return;
+	if (m->opts.dry_run) {
+		log_notice("AutoNUMA=off: would set kernel.numa_balancing=0 (now %d); dry run.",
+			   m->autonuma);
+		return;
+	}
+	r = write_string_at(m->roots.proc_fd, NUMA_BALANCING_SYSCTL, "0");
+	if (r < 0) {
+		log_warning_errno(r, "AutoNUMA=off: failed to set kernel.numa_balancing=0, ignoring: %m");
+		return;
+	}
+	log_notice("AutoNUMA=off: kernel.numa_balancing %d -> 0 while numabd runs.", m->autonuma);
+	m->autonuma_saved = m->autonuma;
+	m->autonuma = 0;
+}
+
+static void autonuma_restore(struct manager *m)
+{
+	char buf[16];
+	int r;
+
+	if (m->autonuma_saved < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%d", m->autonuma_saved);
+	r = write_string_at(m->roots.proc_fd, NUMA_BALANCING_SYSCTL, buf);
+	if (r < 0)
+		log_warning_errno(r, "Failed to restore kernel.numa_balancing=%s: %m", buf);
+	else
+		log_notice("Restored kernel.numa_balancing=%s.", buf);
+	m->autonuma_saved = -1;
+}
+
+int manager_resolve(struct manager *m)
+{
+	struct policy_results *res;
+	int r;
+
+	if (!m->cur)
+		return 0;
+	r = policy_input_resolve(&m->roots, m->cur, m->topo, m->config, m->settings, NULL, NULL,
+				 &res);
+	if (r < 0)
+		return log_error_errno(r, "Failed to resolve the policy: %m");
+	policy_results_free(m->results);
+	m->results = res;
+	return 0;
+}
+
+static bool due(const struct cg_state *st, const struct policy_result *r, uint64_t now_usec)
+{
+	/* Half a tick of slack so that an interval equal to the tick is met every tick. */
+	return st->last_eval_usec == 0 ||
+	       now_usec + MANAGER_TICK_USEC / 2 >= st->last_eval_usec + r->effective.interval_usec;
+}
+
+static void sweep(struct manager *m)
+{
+	struct hashmap_iter it = {};
+	const char *key;
+	void *value;
+	bool save = false;
+
+	while (hashmap_iterate(m->cgroups, &it, &key, &value)) {
+		struct cg_state *st = value;
+
+		if (st->seen_tick == m->tick)
+			continue;
+		log_debug("cgroup %s is gone; dropping its in-memory state.", key);
+		(void)budget_remove(m->budget, key);
+		if (settings_cgroup_removed(m->settings, key) > 0) {
+			log_info("cgroup %s is gone; dropped its transient runtime settings.", key);
+			save = true;
+		}
+		hashmap_remove_current(m->cgroups, &it);
+	}
+	if (save && !m->opts.dry_run) {
+		int r = settings_save(m->settings, m->state_fd);
+
+		if (r < 0)
+			log_warning_errno(r, "Failed to save the runtime settings, ignoring: %m");
+	}
+
+	memset(&it, 0, sizeof(it));
+	while (hashmap_iterate(m->procs, &it, &key, &value)) {
+		struct managed_proc *mp = value;
+
+		if (mp->seen_tick + MANAGER_PROC_GRACE_TICKS > m->tick)
+			continue;
+		if (mp->placed && !m->opts.dry_run) {
+			/* It left the pinned cgroup (or exited): put its threads back. */
+			struct affinity_result ar = {};
+
+			(void)affinity_restore(m->journal, m->roots.proc_fd, mp->pm->pid,
+					       mp->pm->start_time, &ar);
+		}
+		hashmap_remove_current(m->procs, &it);
+	}
+}
+
+static void notify_status(struct manager *m)
+{
+	unsigned managed = 0;
+
+	if (m->results)
+		for (size_t i = 0; i < m->results->n; i++)
+			managed += policy_result_managed(&m->results->items[i]);
+	(void)sd_notifyf(false, "%sSTATUS=%u cgroups, %u managed%s", m->ready_sent ? "" : "READY=1\n",
+			 m->cur ? m->cur->n_cgroups : 0, managed, m->opts.dry_run ? " (dry run)" : "");
+	m->ready_sent = true;
+}
+
+static void manager_tick(struct manager *m)
+{
+	uint64_t start = manager_now_usec(), now;
+	struct snapshot *s;
+	int r;
+
+	m->tick++;
+	if (m->reload_pending) {
+		_cleanup_free_ char *error = NULL;
+
+		m->reload_pending = false;
+		(void)manager_reload(m, &error);
+	}
+	(void)topo_refresh_free(m->roots.sysfs_fd, m->topo);
+	m->autonuma = read_autonuma(m);
+
+	r = snapshot_take(&m->roots, m->topo, SNAP_COUNTERS, &s);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read the cgroup tree, skipping this tick: %m");
+		return;
+	}
+	snapshot_free(m->prev);
+	m->prev = m->cur;
+	m->cur = s;
+	if (manager_resolve(m) < 0 || !m->results)
+		return;
+
+	for (unsigned i = 0; i < s->n_cgroups; i++) {
+		if (!policy_result_managed(&m->results->items[i]))
+			continue;
+		r = snapshot_read_procs(&m->roots, s, i);
+		if (r < 0 && !errno_is_gone(r))
+			log_debug_errno(r, "Failed to read the processes of %s, ignoring: %m",
+					s->cgroups[i].path);
+	}
+	if (placement_compute(m->prev, s, m->topo) < 0) {
+		log_oom();
+		return;
+	}
+	now = manager_now_usec();
+	(void)budget_sync(m->budget, m->results, now);
+
+	for (unsigned i = 0; i < s->n_cgroups; i++) {
+		const struct policy_result *res = &m->results->items[i];
+		struct cg_state *st = manager_cg_state(m, s->cgroups[i].path);
+		enum policy_mode mode = res->effective.mode;
+
+		if (!st) {
+			log_oom();
+			return;
+		}
+		st->seen_tick = m->tick;
+		if (st->last_mode == POLICY_MODE_PIN && mode != POLICY_MODE_PIN)
+			balance_unpin(m, i, st);
+		if (mode != st->last_mode) {
+			if (st->last_eval_usec || mode != POLICY_MODE_OFF)
+				log_info("cgroup %s: mode %s (was %s).", s->cgroups[i].path,
+					 policy_mode_to_string(mode),
+					 policy_mode_to_string(st->last_mode));
+			st->last_eval_usec = 0;
+			st->last_mode = mode;
+		}
+		/* The first snapshot has no CPU window yet. */
+		if (mode != POLICY_MODE_OFF && m->prev && due(st, res, now))
+			balance_cgroup(m, i, res, st, now);
+	}
+	sweep(m);
+
+	m->last_tick_cost_usec = manager_now_usec() - start;
+	m->max_tick_cost_usec = MAX(m->max_tick_cost_usec, m->last_tick_cost_usec);
+	m->sum_tick_cost_usec += m->last_tick_cost_usec;
+	notify_status(m);
+}
+
+static int on_tick(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	manager_tick(m);
+	/* --once: one snapshot for the window, a second one to evaluate. */
+	if (m->opts.once && m->tick >= 2)
+		return sd_event_exit(m->event, 0);
+	(void)sd_event_source_set_time_relative(source, m->tick_usec);
+	return sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+}
+
+int manager_reload(struct manager *m, char **ret_error)
+{
+	struct config *cfg = NULL;
+	char *error = NULL;
+	int r;
+
+	r = config_load(m->opts.config_path, &cfg, &error);
+	if (r < 0) {
+		log_error("Reload failed, keeping the previous configuration: %s",
+			  error ?: "out of memory");
+		if (ret_error)
+			*ret_error = error;
+		else
+			free(error);
+		return r;
+	}
+	if (cfg->metrics_listen && (!m->config->metrics_listen ||
+				    !streq(cfg->metrics_listen, m->config->metrics_listen)))
+		log_notice("MetricsListen= changed: takes effect at the next start.");
+	if (!streq(cfg->socket_path, m->config->socket_path) ||
+	    !streq(cfg->state_directory, m->config->state_directory))
+		log_notice("Socket= and StateDirectory= changes take effect at the next start.");
+	config_free(m->config);
+	m->config = cfg;
+	budget_set_global_rate(m->budget, cfg->budget_bytes_per_sec, manager_now_usec());
+	log_info("Configuration reloaded (%zu rule%s).", cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+	return 0;
+}
+
+static int on_signal(sd_event_source *source, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (si->ssi_signo == SIGHUP) {
+		(void)sd_notify(false, "RELOADING=1");
+		m->reload_pending = false;
+		(void)manager_reload(m, NULL);
+		(void)sd_notify(false, "READY=1");
+		return 0;
+	}
+	log_info("Received %s, restoring what numabd changed and exiting.",
+		 si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	return sd_event_exit(m->event, 0);
+}
+
+static int open_state_dir(struct manager *m)
+{
+	const char *dir = m->config->state_directory;
+	char *p = strdupa(dir);
+
+	for (char *q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return log_error_errno(negative_errno(), "Failed to create %s: %m", p);
+			*q = '/';
+		}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(negative_errno(), "Failed to create the state directory %s: %m",
+				       dir);
+	m->state_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->state_fd < 0)
+		return log_error_errno(negative_errno(), "Failed to open the state directory %s: %m",
+				       dir);
+	return 0;
+}
+
+static int setup_event_loop(struct manager *m)
+{
+	sigset_t mask;
+	int r;
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the event loop: %m");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(negative_errno(), "Failed to block signals: %m");
+	if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0)
+		return log_error_errno(r, "Failed to watch signals: %m");
+	/* WATCHDOG=1 pings when systemd asks for them (WatchdogSec=). */
+	(void)sd_event_set_watchdog(m->event, true);
+	r = sd_event_add_time_relative(m->event, &m->tick_source, CLOCK_MONOTONIC, 0, 0, on_tick,
+				       m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the tick timer: %m");
+	return 0;
+}
+
+int manager_new(const struct manager_options *o, struct manager **ret)
+{
+	struct manager *m;
+	char *error = NULL, *warning = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return log_oom();
+	m->opts = *o;
+	m->roots = NUMAB_ROOTS_NULL;
+	m->state_fd = -EBADF;
+	m->autonuma = m->autonuma_saved = -1;
+	m->tick_usec = MANAGER_TICK_USEC;
+
+	r = config_load(o->config_path, &m->config, &error);
+	if (r < 0) {
+		log_error("Failed to load the configuration: %s", error ?: "out of memory");
+		free(error);
+		goto fail;
+	}
+	r = roots_open(&m->roots, o->sysfs_root, o->proc_root, o->cgroup_root);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the sysfs/procfs/cgroup roots: %m");
+		goto fail;
+	}
+	if (m->roots.cgroup_fd < 0) {
+		r = log_error_errno(SYNTHETIC_ERRNO(ENOMEDIUM),
+				    "No cgroup v2 hierarchy is mounted: nothing to manage.");
+		goto fail;
+	}
+	if (!m->roots.live && !m->opts.dry_run) {
+		log_notice("Fixture roots given: running as with --dry-run (their pids are not "
+			   "real processes).");
+		m->opts.dry_run = true;
+	}
+	r = topo_read(m->roots.sysfs_fd, &m->topo);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the NUMA topology: %m");
+		goto fail;
+	}
+	r = open_state_dir(m);
+	if (r < 0)
+		goto fail;
+	r = settings_load(m->state_fd, &m->settings, &warning);
+	if (r < 0) {
+		log_error_errno(r, "Failed to load the runtime settings: %m");
+		goto fail;
+	}
+	if (warning) {
+		log_warning("%s", warning);
+		free(warning);
+	}
+	m->budget = budget_new(m->config->budget_bytes_per_sec, manager_now_usec());
+	m->cgroups = hashmap_new(cg_state_free);
+	m->procs = hashmap_new(managed_proc_free);
+	if (!m->budget || !m->cgroups || !m->procs) {
+		r = log_oom();
+		goto fail;
+	}
+	r = actuate_engine_new(NULL, &procmem_sys_live, &m->engine);
+	if (r < 0) {
+		log_error_errno(r, "Failed to set up page migration: %m");
+		goto fail;
+	}
+	r = affinity_journal_open(m->state_fd, "affinity.json", 0, &affinity_sys_live, &m->journal);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the affinity journal in %s: %m",
+				m->config->state_directory);
+		goto fail;
+	}
+	if (r > 0)
+		log_warning("The affinity journal was corrupt; kept its valid records (the file is "
+			    "saved as affinity.json.corrupt).");
+	if (affinity_journal_count(m->journal, 0, 0) > 0 && !m->opts.dry_run) {
+		struct affinity_result ar = {};
+
+		/* A previous numabd was killed before it could restore: do it now. */
+		r = affinity_restore(m->journal, m->roots.proc_fd, 0, 0, &ar);
+		log_notice("Restored the affinity of %u thread%s left by a previous numabd (%u "
+			   "record%s dropped: threads gone or changed since).",
+			   ar.restored, ar.restored == 1 ? "" : "s", ar.dropped,
+			   ar.dropped == 1 ? "" : "s");
+	}
+
+	r = setup_event_loop(m);
+	if (r < 0)
+		goto fail;
+	r = control_server_new(m->event, m->config->socket_path, verbs_handle, m, &m->control);
+	if (r < 0)
+		goto fail;
+	if (m->config->metrics_listen) {
+		r = metrics_server_new(m->event, m->config->metrics_listen, verbs_metrics, m,
+				       &m->metrics);
+		if (r < 0)
+			goto fail;
+	}
+	autonuma_take_over(m);
+	log_info("numabd %s: %u node%s, cgroup v2 at %s, %zu config rule%s%s.", NUMAB_VERSION,
+		 topo_n_nodes(m->topo), topo_n_nodes(m->topo) == 1 ? "" : "s", m->roots.cgroup_path,
+		 m->config->n_rules, m->config->n_rules == 1 ? "" : "s",
+		 m->opts.dry_run ? ", dry run" : "");
+	*ret = m;
+	return 0;
+fail:
+	manager_free(m);
+	return r;
+}
+
+int manager_run(struct manager *m)
+{
+	int r = sd_event_loop(m->event);
+
+	if (r < 0)
+		log_error_errno(r, "Event loop failed: %m");
+	(void)sd_notify(false, "STOPPING=1");
+	return r < 0 ? r : 0;
+}
+
+static void restore_all(struct manager *m)
+{
+	struct affinity_result ar = {};
+
+	if (!m->journal || m->opts.dry_run || affinity_journal_count(m->journal, 0, 0) == 0)
+		return;
+	if (affinity_restore(m->journal, m->roots.proc_fd, 0, 0, &ar) < 0)
+		log_warning("Failed to write the affinity journal while restoring; it is kept for "
+			    "the next start.");
+	log_info("Restored the affinity of %u thread%s.", ar.restored, ar.restored == 1 ? "" : "s");
+}
+
+struct manager *manager_free(struct manager *m)
+{
+	if (!m)
+		return NULL;
+	restore_all(m);
+	autonuma_restore(m);
+	m->control = control_server_free(m->control);
+	m->metrics = metrics_server_free(m->metrics);
+	sd_event_source_disable_unref(m->tick_source);
+	sd_event_unref(m->event);
+	affinity_journal_free(m->journal);
+	actuate_engine_free(m->engine);
+	hashmap_free(m->procs);
+	hashmap_free(m->cgroups);
+	policy_results_free(m->results);
+	snapshot_free(m->prev);
+	snapshot_free(m->cur);
+	budget_free(m->budget);
+	settings_free(m->settings);
+	safe_close(m->state_fd);
+	topo_free(m->topo);
+	roots_close(&m->roots);
+	config_free(m->config);
+	free(m);
+	return NULL;
+}
