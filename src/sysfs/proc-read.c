@@ -208,6 +208,15 @@ void numa_maps_summary_done(struct numa_maps_summary *s)
 	s->bytes_per_node = NULL;
 }
 
+/* The policy word of a numa_maps line: "default" and "local" are not a placement the process
+ * chose; "bind", "interleave", "prefer"/"preferred", "prefer (many)" and "weighted interleave"
+ * (each optionally with "=static|relative|balancing") are. */
+static bool numa_maps_policy_is_own(const char *p)
+{
+	return strneq(p, "bind", 4) || strneq(p, "interleave", 10) || strneq(p, "prefer", 6) ||
+	       strneq(p, "weighted", 8);
+}
+
 /* One numa_maps line: "7f12a000 interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4". */
 static void numa_maps_line(const char *line, const char *eol, struct numa_maps_summary *s)
 {
@@ -220,8 +229,7 @@ static void numa_maps_line(const char *line, const char *eol, struct numa_maps_s
 	if (!p || p >= eol)
 		return;
 	p++;
-	own_policy = strneq(p, "bind", 4) || strneq(p, "interleave", 10) ||
-		     strneq(p, "prefer", 6) || strneq(p, "weighted", 8);
+	own_policy = numa_maps_policy_is_own(p);
 	while (p < eol) {
 		const char *end = strchrnul(p, ' ');
 		size_t len;
@@ -275,6 +283,129 @@ int numa_maps_parse(const char *text, unsigned span, struct numa_maps_summary *r
 	}
 	*ret = s;
 	return 0;
+}
+
+/* One line into a range; false when it has no hex start address and a policy. */
+static bool numa_maps_range_line(const char *line, const char *eol, struct numa_maps_range *r)
+{
+	const char *p = strchr(line, ' ');
+	uint64_t pages = 0;
+	char *end;
+	char tok[64];
+
+	*r = (struct numa_maps_range){ .page_bytes = 4096 };
+	if (!p || p >= eol || p == line || !isxdigit((unsigned char)*line))
+		return false;
+	errno = 0;
+	r->start = strtoull(line, &end, 16);
+	if (errno || end != p)
+		return false;
+	p++;
+	if (p >= eol || *p == ' ')
+		return false;
+	r->own_policy = numa_maps_policy_is_own(p);
+	while (p < eol) {
+		const char *e = strchrnul(p, ' ');
+		unsigned long long v;
+		unsigned node;
+		size_t len;
+
+		if (e > eol)
+			e = eol;
+		len = MIN((size_t)(e - p), sizeof(tok) - 1);
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (tok[0] == 'N' && sscanf(tok, "N%u=%llu", &node, &v) == 2)
+			pages += v;
+		else if (sscanf(tok, "kernelpagesize_kB=%llu", &v) == 1 && v > 0)
+			r->page_bytes = v * 1024;
+		else if (sscanf(tok, "mapmax=%llu", &v) == 1)
+			r->mapmax = (unsigned)MIN(v, (unsigned long long)UINT32_MAX);
+		else if (streq(tok, "huge"))
+			r->huge = true;
+		else if (strneq(tok, "file=", 5))
+			r->file = true;
+		p = e + 1;
+	}
+	r->resident_bytes = pages * r->page_bytes;
+	return true;
+}
+
+int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct numa_maps_range *v = NULL;
+	const char *line = text;
+	size_t n = 0, n_alloc = 0;
+
+	while (line && *line) {
+		const char *eol = strchrnul(line, '\n');
+		struct numa_maps_range r;
+
+		if (numa_maps_range_line(line, eol, &r)) {
+			if (n == n_alloc) {
+				size_t na = n_alloc ? n_alloc * 2 : 32;
+				struct numa_maps_range *nv = realloc(v, na * sizeof(*nv));
+
+				if (!nv)
+					return -ENOMEM;
+				v = nv;
+				n_alloc = na;
+			}
+			v[n++] = r;
+		}
+		line = *eol ? eol + 1 : NULL;
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int proc_read_numa_maps_ranges(int proc_fd, pid_t pid, struct numa_maps_range **ret,
+			       size_t *ret_n)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "%d/numa_maps", pid);
+	r = read_full_file_at(proc_fd, path, 64u << 20, &text, NULL);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	return numa_maps_parse_ranges(text, ret, ret_n);
+}
+
+int proc_parse_cgroup(const char *text, char *buf, size_t size)
+{
+	const char *p = text;
+
+	/* cgroup v2 is the "0::PATH" line; a v1 or hybrid system has other lines too. */
+	while (p && *p) {
+		const char *eol = strchrnul(p, '\n');
+
+		if (strneq(p, "0::", 3)) {
+			size_t len = (size_t)(eol - p - 3);
+
+			if (len >= size)
+				return -ENOBUFS;
+			memcpy(buf, p + 3, len);
+			buf[len] = '\0';
+			return 0;
+		}
+		p = *eol ? eol + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size)
+{
+	char path[64], text[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/cgroup", pid);
+	n = read_file_at_buf(proc_fd, path, text, sizeof(text));
+	if (n < 0)
+		return n == -ESRCH ? -ENOENT : (int)n;
+	return proc_parse_cgroup(text, buf, size);
 }
 
 int proc_read_numa_maps(int proc_fd, pid_t pid, unsigned span, struct numa_maps_summary *ret)

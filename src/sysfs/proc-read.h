@@ -54,6 +54,32 @@ int proc_read_numa_maps(int proc_fd, pid_t pid, unsigned span, struct numa_maps_
 
 void numa_maps_summary_done(struct numa_maps_summary *s);
 
+/* One numa_maps line, i.e. one mapping (numa_maps gives its start; the matching line of maps
+ * gives its end). */
+struct numa_maps_range {
+	uint64_t start;
+	uint64_t page_bytes;     /* kernelpagesize_kB in bytes; 4096 when not shown */
+	uint64_t resident_bytes; /* the N<node>= pages, in bytes */
+	unsigned mapmax;         /* most processes mapping one of its pages; 0 when not shown */
+	bool own_policy;         /* bind, interleave, preferred or weighted interleave */
+	bool huge;               /* a hugetlb mapping ("huge") */
+	bool file;               /* file-backed ("file=") */
+};
+
+/* Parse a numa_maps text into one entry per well-formed line, in file order (ascending start).
+ * *ret is malloc()ed (NULL when there is none); malformed lines are skipped. Returns 0 or
+ * -ENOMEM. */
+int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_t *ret_n);
+
+/* Read /proc/<pid>/numa_maps into ranges: a full page-table walk (see proc_read_numa_maps()). */
+int proc_read_numa_maps_ranges(int proc_fd, pid_t pid, struct numa_maps_range **ret,
+			       size_t *ret_n);
+
+/* The cgroup v2 path ("/a/b") of the "0::" line of a /proc/<pid>/cgroup text, copied into buf.
+ * -ENOENT without a v2 line, -ENOBUFS when buf is too small. */
+int proc_parse_cgroup(const char *text, char *buf, size_t size);
+int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size);
+
 /* Read Mems_allowed (a hex mask list "00000000,00000003") from /proc/<pid>/status. */
 int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret);
 
