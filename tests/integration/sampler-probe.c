@@ -3,8 +3,8 @@
  * sampler-probe: measure the same window with the BPF placement sampler and with the /proc
  * method, side by side, for the host integration test (test-sampler.sh) and the VM scenario
  * (tests/vm/scenarios/sampler.sh). It loads and attaches the sampler, takes a snapshot, waits,
- * takes another, and prints for each named cgroup (and, with --managed, each of its processes
- * and threads) the CPU time per node that each method saw:
+ * takes another, and prints for each named cgroup (and for those named with --managed, each of
+ * its processes and threads) the CPU time per node that each method saw:
  *
  *   cgroup path=/a id=N window_ms=W sampler_ns=S proc_ns=P s_node0=.. p_node0=.. ...
  *   process path=/a pid=N sampler_ns=S proc_ns=P s_node0=.. p_node0=.. ...
@@ -35,11 +35,11 @@
 #define EXIT_SKIP 77
 
 static double arg_seconds = 3.0;
-static bool arg_managed;
 static unsigned arg_rounds = 1;
 
 struct watched {
 	const char *path;
+	bool managed;
 	uint64_t *s_cg;          /* span: sampler, cgroup */
 	struct proc_copy {
 		pid_t pid;
@@ -55,11 +55,11 @@ struct watched {
 
 static void usage(void)
 {
-	printf("Usage: sampler-probe [--seconds S] [--rounds N] [--managed] [-v] CGROUP...\n"
+	printf("Usage: sampler-probe [--seconds S] [--rounds N] [-v] [-m|--managed CGROUP]... [CGROUP...]\n"
 	       "Print the CPU time per node of each CGROUP (a path below the cgroup v2 root)\n"
 	       "over S seconds (default 3) as the BPF sampler and the /proc method see it,\n"
-	       "N times (default 1). --managed marks the cgroups managed and adds per-process\n"
-	       "and per-thread lines.\n");
+	       "N times (default 1). Cgroups named with --managed are marked managed and get\n"
+	       "per-process and per-thread lines too.\n");
 }
 
 static void print_nodes(const uint64_t *s_ns, const uint64_t *p_ns, unsigned span)
@@ -114,7 +114,7 @@ static void watched_done(struct watched *w)
 		free(w->procs[j].tasks);
 	}
 	free(w->procs);
-	*w = (struct watched){ .path = w->path };
+	*w = (struct watched){ .path = w->path, .managed = w->managed };
 }
 
 /* Copy what the sampler put into snap (and its per-thread numbers) before placement_compute()
@@ -169,7 +169,7 @@ static void print_watched(const struct watched *w, const struct snapshot *prev,
 		return;
 	printf("cgroup path=%s id=%" PRIu64 " window_ms=%.0f", w->path, c->id, window_ms);
 	print_nodes(w->s_cg, c->cpu_ns, span);
-	if (!arg_managed)
+	if (!w->managed)
 		return;
 	for (unsigned j = 0; j < w->n_procs; j++) {
 		const struct proc_copy *pc = &w->procs[j];
@@ -199,9 +199,8 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int run(int n_paths, char **paths)
+static int run(struct watched *w, int n_paths)
 {
-	_cleanup_free_ struct watched *w = NULL;
 	struct numab_roots roots = NUMAB_ROOTS_NULL;
 	struct topology *topo = NULL;
 	struct sampler *s = NULL;
@@ -214,12 +213,6 @@ static int run(int n_paths, char **paths)
 		printf("SKIP not root: loading BPF needs CAP_BPF and CAP_PERFMON\n");
 		return EXIT_SKIP;
 	}
-	w = calloc((size_t)n_paths, sizeof(*w));
-	if (!w)
-		return log_oom();
-	for (int i = 0; i < n_paths; i++)
-		w[i].path = paths[i];
-
 	r = roots_open(&roots, NULL, NULL, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Cannot open the live roots: %m");
@@ -257,7 +250,7 @@ static int run(int n_paths, char **paths)
 			r = log_error_errno(SYNTHETIC_ERRNO(ENOENT), "No cgroup %s.", w[i].path);
 			goto out_snap;
 		}
-		if (arg_managed) {
+		if (w[i].managed) {
 			r = sampler_set_managed(s, prev->cgroups[k].id, true);
 			if (r < 0) {
 				log_error_errno(r, "Cannot mark %s managed: %m", w[i].path);
@@ -328,14 +321,18 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "seconds", required_argument, NULL, 's' },
 		{ "rounds", required_argument, NULL, 'n' },
-		{ "managed", no_argument, NULL, 'm' },
+		{ "managed", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int level = LOG_INFO, c, r;
+	_cleanup_free_ struct watched *w = NULL;
+	int level = LOG_INFO, n = 0, c, r;
 
-	while ((c = getopt_long(argc, argv, "s:n:mvh", options, NULL)) >= 0) {
+	w = calloc((size_t)argc, sizeof(*w));
+	if (!w)
+		return 1;
+	while ((c = getopt_long(argc, argv, "s:n:m:vh", options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			arg_seconds = strtod(optarg, NULL);
@@ -344,7 +341,7 @@ int main(int argc, char **argv)
 			arg_rounds = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'm':
-			arg_managed = true;
+			w[n++] = (struct watched){ .path = optarg, .managed = true };
 			break;
 		case 'v':
 			level = LOG_DEBUG;
@@ -356,14 +353,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || arg_seconds <= 0 || arg_seconds > 3600 || arg_rounds < 1) {
+	while (optind < argc)
+		w[n++] = (struct watched){ .path = argv[optind++] };
+	if (n == 0 || arg_seconds <= 0 || arg_seconds > 3600 || arg_rounds < 1) {
 		usage();
 		return 2;
 	}
 	log_setup("sampler-probe", level);
 	bpf_log_install();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	r = run(argc - optind, argv + optind);
+	r = run(w, n);
 	if (r == EXIT_SKIP)
 		return EXIT_SKIP;
 	return r < 0 ? 1 : 0;
