@@ -878,7 +878,7 @@ static void test_escaping(void **state)
 	struct policy_xattr x = { .name = "mode", .value = "\xff\x01zz" };
 	struct policy_topology topo = { .all_nodes = 1, .cpu_nodes = 1 };
 	struct policy_results *res = NULL;
-	struct json_object *j;
+	struct json_object *j, *back;
 	struct tree t;
 	char *e;
 
@@ -889,7 +889,9 @@ static void test_escaping(void **state)
 	assert_int_equal(res->items[1].n_problems, 1);
 	assert_non_null(strstr(res->items[1].problems[0].message, "\\xff\\x01zz"));
 	assert_int_equal(policy_result_to_json(&res->items[1], &j), 0);
-	assert_non_null(json_tokener_parse(json_object_to_json_string(j)));
+	back = json_tokener_parse(json_object_to_json_string(j));
+	assert_non_null(back);
+	json_object_put(back);
 	json_object_put(j);
 	policy_results_free(res);
 	tree_done(&t);

@@ -637,6 +637,8 @@ static char *line_text(const char *data, size_t size, unsigned n)
 
 		s = nl ? nl + 1 : end;
 	}
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
 	copy = strndup(s, (size_t)(end - s));
 	if (!copy)
 		return NULL;
