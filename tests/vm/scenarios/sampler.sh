@@ -1,0 +1,124 @@
+#!/bin/sh
+# description: the BPF placement sampler: it loads (CO-RE) on this kernel; workloads pinned to different nodes in different cgroups show their CPU time on their own node, and the sampler agrees with the /proc method within 5% per cgroup, process and thread
+# shapes: 2n 4n
+# kernels: all
+# timeout: 180
+. /usr/lib/numab-vm/lib.sh
+
+SECS=${NUMAB_SAMPLER_SECS:-4}
+ROUNDS=2
+PROBE=numab-sampler-probe
+
+set_numa_balancing 0
+if ! have "$PROBE"; then
+	fail load "$PROBE is not in the guest (build it: ninja -C build tests/integration/sampler-probe)"
+	finish
+fi
+
+# One cgroup per CPU node, /sampler/n<N>, with numabwork's workers pinned to that node's CPUs,
+# one worker per CPU. Even nodes are managed (per-thread numbers), odd ones are not.
+cg_create sampler || { fail setup "cannot create /sampler"; finish; }
+args=
+nodes=
+for n in $(node_list); do
+	node_has_cpus "$n" || continue
+	cpus=$(node_cpus "$n" | wc -w)
+	cg_create "sampler/n$n" || { fail setup "cannot create /sampler/n$n"; finish; }
+	if ! wl_start "s$n" "sampler/n$n" --mib 8 --threads "$cpus" --cpu-node "$n" --mem-node "$n"; then
+		fail setup "numabwork on node $n did not start"
+		finish
+	fi
+	if [ $((n % 2)) -eq 0 ]; then args="$args --managed /sampler/n$n"; else args="$args /sampler/n$n"; fi
+	nodes="$nodes $n"
+done
+say "workloads:$(for n in $nodes; do printf ' /sampler/n%s on node %s (%s)' "$n" "$n" "$(node_cpulist "$n")"; done)"
+
+# shellcheck disable=SC2086
+out=$("$PROBE" --seconds "$SECS" --rounds "$ROUNDS" $args 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  | /'
+case $rc in
+0) pass load "the sampler loaded and attached on $(uname -r) (tp_btf/sched_switch, CO-RE)" ;;
+77) fail load "the sampler did not load on $(uname -r): $(echo "$out" | sed -n 's/^SKIP //p')"
+    "$PROBE" -v --seconds 1 /sampler 2>&1 | grep -iE 'libbpf|error|fail' | tail -n 30
+    finish ;;
+*) fail load "$PROBE exited with $rc"; finish ;;
+esac
+
+# judge KIND PATH NODE MIN_NS: awk over the probe's KIND lines of PATH. A line fails when the
+# sampler's total and the /proc total differ by more than 5% (+ two 10 ms clock ticks of /proc
+# resolution), or, for lines with at least 0.2 s of CPU time, when a node's share of the time
+# differs by more than 5 points between the two, or when less than 99% of the sampler's time is
+# on NODE (where the threads are pinned). The check fails when no line has MIN_NS of /proc
+# time. Prints a summary.
+judge() {
+	echo "$out" | awk -v kind="$1" -v path="$2" -v home="$3" -v min="$4" '
+		$1 != kind { next }
+		{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+		v["path"] != path { next }
+		{
+			lines++
+			s = v["sampler_ns"] + 0; p = v["proc_ns"] + 0
+			if (p >= min) big++
+			d = s > p ? s - p : p - s
+			if (d > 0.05 * p + 20e6) badtotal++
+			if (p >= min && d / p > worst) worst = d / p
+			ssum += s; psum += p
+			if (s < 2e8 || p < 2e8) next
+			for (k in v) {
+				if (k !~ /^s_node/) continue
+				n = substr(k, 7)
+				ds = v[k] / s - v["p_node" n] / p
+				if (ds < 0) ds = -ds
+				if (ds > 0.05) badshare++
+				if (ds > worstshare) worstshare = ds
+			}
+			share = v["s_node" home] / s
+			if (share < 0.99) offnode++
+			if (minshare == "" || share < minshare) minshare = share
+		}
+		END {
+			printf "%d %s line(s): sampler %.2fs, /proc %.2fs; totals differ by <= %.1f%%, node shares by <= %.1f points; node %s share >= %.1f%%", lines, kind, ssum / 1e9, psum / 1e9, 100 * worst, 100 * worstshare, home, 100 * minshare
+			if (badtotal) printf "; %d total(s) more than 5%% apart", badtotal
+			if (badshare) printf "; %d node share(s) more than 5 points apart", badshare
+			if (offnode) printf "; %d line(s) below 99%% on node %s", offnode, home
+			if (!big) printf "; no line with %.1fs of CPU time", min / 1e9
+			printf "\n"
+			exit !(lines > 0 && big > 0 && !badtotal && !badshare && !offnode)
+		}'
+}
+
+expect() {
+	_name=$1
+	shift
+	if _res=$(judge "$@"); then pass "$_name" "$_res"; else fail "$_name" "$_res"; fi
+}
+
+for n in $nodes; do
+	cpus=$(node_cpus "$n" | wc -w)
+	# Each worker spins on its own CPU: well over half a CPU per worker over the window.
+	min=$((SECS * cpus * 500000000))
+	expect "node$n.cgroup" cgroup "/sampler/n$n" "$n" "$min"
+	if [ $((n % 2)) -eq 0 ]; then
+		expect "node$n.process" process "/sampler/n$n" "$n" "$min"
+		expect "node$n.thread" thread "/sampler/n$n" "$n" $((SECS * 500000000))
+	elif echo "$out" | grep -q "^thread path=/sampler/n$n "; then
+		fail "node$n.unmanaged" "per-thread lines for the unmanaged /sampler/n$n"
+	else
+		pass "node$n.unmanaged" "no per-thread numbers for the unmanaged /sampler/n$n"
+	fi
+done
+
+stats=$(echo "$out" | sed -n 's/^stats //p')
+if echo " $stats " | grep -q ' cgroup_full=0 ' && echo " $stats " | grep -q ' thread_full=0 ' &&
+	echo " $stats " | grep -q ' dropped_ns=0 '; then
+	pass maps "never full: $stats"
+else
+	fail maps "dropped run time: $stats"
+fi
+
+for n in $nodes; do
+	wl_stop "s$n" >/dev/null
+done
+cg_destroy sampler
+finish
