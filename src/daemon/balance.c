@@ -204,6 +204,7 @@ static void balance_follow(struct manager *m, const struct cg_sample *c,
 		struct follow_decision d;
 		struct follow_input in;
 		uint64_t allowed;
+		int stop;
 
 		if (!mp)
 			continue;
@@ -238,11 +239,13 @@ static void balance_follow(struct manager *m, const struct cg_sample *c,
 			blocked_by_autonuma = true;
 			continue;
 		}
-		if (move_process(m, c, st, mp, d.target, d.from_nodes, d.misplaced_bytes, now_usec) >=
-		    0) {
+		stop = move_process(m, c, st, mp, d.target, d.from_nodes, d.misplaced_bytes, now_usec);
+		if (stop >= 0) {
 			decide_follow_moved(&mp->follow, d.target, now_usec);
 			moved_any = true;
 		}
+		if (stop == -1 || stop == ACTUATE_STOP_TIME || stop == ACTUATE_STOP_BUDGET)
+			st->pending = true;
 	}
 	update_locality(st, weighted, weight, n_loc, now_usec);
 	if (blocked_by_autonuma)
@@ -402,8 +405,10 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 		/* Still moving (budget or time ran out): threads wait for their memory. Memory
 		 * that cannot move (pinned pages, a full node, a cpuset) does not hold them back. */
 		if (outside > 0 &&
-		    (stop == -1 || stop == ACTUATE_STOP_BUDGET || stop == ACTUATE_STOP_TIME))
+		    (stop == -1 || stop == ACTUATE_STOP_BUDGET || stop == ACTUATE_STOP_TIME)) {
+			st->pending = true;
 			continue;
+		}
 		if (m->opts.dry_run)
 			continue;
 		if (affinity_place(m->journal, m->roots.proc_fd, p->pid, p->start_time, c->path,
@@ -451,6 +456,7 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 	const struct cg_sample *c = &m->cur->cgroups[idx];
 
 	st->stats.evaluations++;
+	st->pending = false;
 	memset(st->verdicts, 0, sizeof(st->verdicts));
 	if (policy_result_no_eligible_nodes(r)) {
 		note(st, "no eligible nodes");

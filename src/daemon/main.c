@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/config.h"
 #include "daemon/manager.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -96,7 +97,7 @@ static int parse_argv(int argc, char **argv, struct manager_options *o)
 
 static int run(int argc, char **argv)
 {
-	struct manager_options o = { .config_path = NUMAB_SYSCONFDIR "/numab/numab.conf" };
+	struct manager_options o = { .config_path = CONFIG_DEFAULT_PATH };
 	struct manager *m = NULL;
 	int r;
 

@@ -42,6 +42,7 @@ struct cg_state {
 	struct cg_stats stats;
 	uint64_t seen_tick;
 	uint64_t last_eval_usec;      /* 0: never evaluated */
+	bool pending;                 /* the last evaluation left misplaced memory to move */
 	enum policy_mode last_mode;   /* mode at the last tick */
 	unsigned verdicts[_FOLLOW_VERDICT_MAX]; /* follow: processes per verdict, last eval */
 	double locality;              /* memory-weighted placement locality, < 0 none */
