@@ -258,7 +258,7 @@ static int verb_reset(struct manager *m, json_object *args, json_object **ret, c
 	_cleanup_free_ char *norm = NULL;
 	unsigned mask;
 	size_t n;
-	int r;
+	int changed, r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
 		return fail(ret_error, -EINVAL, "reset: invalid or missing cgroup path");
@@ -267,10 +267,10 @@ static int verb_reset(struct manager *m, json_object *args, json_object **ret, c
 	r = settings_parse_attr_names((char *const *)names, n, &mask, ret_error);
 	if (r < 0)
 		return r;
-	r = settings_reset(m->settings, norm, mask);
-	if (r < 0)
-		return fail(ret_error, r, "reset: %s", strerror(-r));
-	if (r > 0) {
+	changed = settings_reset(m->settings, norm, mask);
+	if (changed < 0)
+		return fail(ret_error, changed, "reset: %s", strerror(-changed));
+	if (changed > 0) {
 		r = save_settings(m, ret_error);
 		if (r < 0)
 			return r;
@@ -279,7 +279,7 @@ static int verb_reset(struct manager *m, json_object *args, json_object **ret, c
 	}
 	*ret = json_object_new_object();
 	json_object_object_add(*ret, "cgroup", json_object_new_string(norm));
-	json_object_object_add(*ret, "changed", json_object_new_boolean(r > 0));
+	json_object_object_add(*ret, "changed", json_object_new_boolean(changed > 0));
 	return 0;
 }
 
