@@ -86,7 +86,7 @@ extract_vmlinux() {
 }
 
 # Scenario headers: "# description: ...", "# shapes: 2n 4n tier|all", "# kernels: 6.1 6.12
-# sid|all", "# timeout: SECONDS".
+# sid|all", "# timeout: SECONDS", "# needs: numad perf" (extra programs for the initramfs).
 scenario_file() {
 	echo "$VM_DIR/scenarios/$1.sh"
 }
