@@ -993,6 +993,20 @@ int sampler_stats(const struct sampler *s, uint64_t ret[_SAMPLER_STAT_MAX])
 	return 0;
 }
 
+int sampler_prog_runtime(const struct sampler *s, uint64_t *ret_runs, uint64_t *ret_ns)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (!s->loaded)
+		return -EBADFD;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.sampler_switch), &info, &len) < 0)
+		return negative_errno();
+	*ret_runs = info.run_cnt;
+	*ret_ns = info.run_time_ns;
+	return 0;
+}
+
 static const char *const stat_names[_SAMPLER_STAT_MAX] = {
 	[SAMPLER_STAT_SWITCHES] = "switches",
 	[SAMPLER_STAT_IDLE] = "idle",

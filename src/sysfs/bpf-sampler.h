@@ -116,5 +116,13 @@ int sampler_thread_cpu_ns(const struct sampler *s, pid_t tid, uint64_t *ret_cpu_
 /* The counters summed over CPUs (enum sampler_stat), since load. 0 or the lookup's error. */
 int sampler_stats(const struct sampler *s, uint64_t ret[_SAMPLER_STAT_MAX]);
 
+/*
+ * The program's run count and total run time in nanoseconds, as the kernel counts them while
+ * BPF run-time statistics are on (bpf_enable_stats(BPF_STATS_RUN_TIME), or the sysctl
+ * kernel.bpf_stats_enabled); they stay 0 otherwise. Returns 0, -EBADFD before sampler_load(),
+ * or the info query's error.
+ */
+int sampler_prog_runtime(const struct sampler *s, uint64_t *ret_runs, uint64_t *ret_ns);
+
 /* Name of a counter ("switches", "cgroup_full", ...), NULL when out of range. */
 const char *sampler_stat_to_string(enum sampler_stat st);
