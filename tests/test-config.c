@@ -332,20 +332,22 @@ static void test_malformed(void **state)
 static void test_long_line(void **state)
 {
 	struct config *cfg = NULL;
-	char *text = malloc(70000), *error = NULL;
-	int n;
+	static char long_text[70000];
+	char *text = long_text, *error = NULL;
+	size_t n;
 
 	/* Line 3 is too long for the parser's line buffer. */
-	n = sprintf(text, "[Match]\nCgroup=/a\nProgram=/");
+	strcpy(text, "[Match]\nCgroup=/a\nProgram=/");
+	n = strlen(text);
 	memset(text + n, 'p', 65000);
 	strcpy(text + n + 65000, ".o\nMode=follow\n");
 	assert_int_equal(config_load_string("t.conf", text, &cfg, &error), -EINVAL);
 	assert_string_equal(error, "t.conf:3: line too long (65011 bytes, at most 198)");
 	free(error);
-	free(text);
 
 	/* A long garbage line is quoted cut short. */
 	text = malloc(190);
+	assert_non_null(text);
 	memset(text, 'g', 180);
 	strcpy(text + 180, "\n");
 	assert_int_equal(config_load_string("t.conf", text, &cfg, &error), -EINVAL);
@@ -452,6 +454,7 @@ static void test_missing_and_odd_files(void **state)
 	free(error);
 
 	text = malloc(CONFIG_FILE_MAX_BYTES + 10);
+	assert_non_null(text);
 	memset(text, '#', CONFIG_FILE_MAX_BYTES + 9);
 	text[CONFIG_FILE_MAX_BYTES + 9] = '\0';
 	write_file(t, "big.conf", text);

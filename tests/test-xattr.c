@@ -119,6 +119,7 @@ static void test_odd_values(void **state)
 
 	/* A long value round-trips; one over the limit is refused before the syscall. */
 	big = malloc(CG_XATTR_VALUE_MAX + 100);
+	assert_non_null(big);
 	memset(big, 'x', CG_XATTR_VALUE_MAX + 100);
 	big[1000] = '\0';
 	assert_int_equal(cg_xattr_set(t->fd, "/c", "program", big), 0);
