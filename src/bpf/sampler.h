@@ -28,18 +28,19 @@ enum sampler_stat {
 				    * the fair class: not charged */
 	SAMPLER_STAT_RECOVERED,    /* the same for a fair-class task: charged the kernel's run
 				    * time of its stint instead */
-	SAMPLER_STAT_CHARGED,      /* run intervals charged to a cgroup */
+	SAMPLER_STAT_CHARGED,      /* stints charged to a cgroup */
 	SAMPLER_STAT_CGROUP_NEW,   /* per-cgroup entries created */
-	SAMPLER_STAT_CGROUP_FULL,  /* intervals dropped: the per-cgroup map was full */
+	SAMPLER_STAT_CGROUP_FULL,  /* run time dropped: the per-cgroup map was full */
 	SAMPLER_STAT_THREAD_NEW,   /* per-thread entries created */
-	SAMPLER_STAT_THREAD_FULL,  /* per-thread intervals dropped: the per-thread map was full */
+	SAMPLER_STAT_THREAD_FULL,  /* per-thread stints dropped: the per-thread map was full */
 	SAMPLER_STAT_DROPPED_NS,   /* nanoseconds of run time lost to full maps */
 	_SAMPLER_STAT_MAX,
 };
 
 /*
  * The per-CPU record (a one-entry per-CPU array): who runs on this CPU since when, the CPU's
- * node, and the counters. The program increments gen_begin before it changes anything and
+ * node, the run time charged to the current cgroup but not yet added to the map, and the
+ * counters. The program increments gen_begin before it changes anything and
  * sets gen_end to the same value when it is done; the two sit at opposite ends so that a copy
  * made in address order (as the kernel's map lookup copies) is whole when they are equal.
  * Userspace uses a whole record to count the run still in progress on the CPU.
@@ -51,6 +52,10 @@ struct sampler_cpu {
 	__u32 tid;            /* its thread id (task->pid); 0 for the idle task */
 	__u32 tgid;           /* its process id */
 	__u32 node;           /* this CPU's node, written by userspace before attach */
+	__u32 managed_gen;    /* managed_gen when pend_managed was looked up */
+	__u64 pend_cgroup_id; /* the cgroup whose stints on this CPU add up in pend_ns */
+	__u64 pend_ns;        /* charged, not yet added to the per-cgroup map */
+	__u32 pend_managed;   /* pend_cgroup_id is in the managed set */
 	__u32 pad;
 	__u64 stats[_SAMPLER_STAT_MAX];
 	__u64 gen_begin;      /* incremented first on every switch */

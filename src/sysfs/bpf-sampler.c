@@ -9,12 +9,13 @@
  * 1. Totals. The per-cgroup map is read in batches (one syscall per 1,024 entries or so, not
  *    two per entry) and each entry's per-CPU values are folded into nodes with the topology of
  *    the moment; the per-thread map likewise.
- * 2. The run in progress. A thread that has been on a CPU since before the window is in no
- *    total yet. Each CPU's record (who switched in when) is read before and after the maps;
+ * 2. What the maps do not have yet. A thread that has been on a CPU since before the window
+ *    is in no total, and the program keeps the stints of a CPU's current cgroup in the CPU's
+ *    record until the cgroup changes. Each CPU's record is read before and after the maps;
  *    where both copies are whole (generation counts equal) and the same, no switch happened on
- *    that CPU while the maps were read, so now - start is added for the running thread without
- *    counting anything twice. Where a switch did happen the run is in the maps already, or
- *    will be at the next read.
+ *    that CPU while the maps were read, so its pending sum and now - start for the running
+ *    thread are added without counting anything twice. Where a switch did happen they are in
+ *    the maps already, or will be at the next read.
  * 3. Windows. Each (cgroup, node) and (thread, node) keeps the high-water mark of what earlier
  *    reads saw; the window is the growth of that mark. A view is never above the truth (the
  *    maps are read before the records are confirmed, and in-progress runs end at "now"), so
@@ -465,8 +466,10 @@ int sampler_set_managed(struct sampler *s, uint64_t cgroup_id, bool managed)
 			(s->n_managed - i - 1) * sizeof(uint64_t));
 		s->n_managed--;
 	}
-	/* The program skips the per-thread path while this is 0. */
+	/* The program skips the per-thread path while nr_managed is 0, and looks the cgroup of
+	 * each CPU up again when the generation changes. */
 	*(volatile uint32_t *)&s->skel->bss->nr_managed = (uint32_t)s->n_managed;
+	*(volatile uint32_t *)&s->skel->bss->managed_gen = s->skel->bss->managed_gen + 1;
 	return 0;
 }
 
@@ -602,6 +605,13 @@ static int add_running(struct sampler *s, uint64_t now, struct cg_table *cg, str
 
 		if (!record_whole(a) || !record_whole(b) || a->gen_begin != b->gen_begin)
 			continue;
+		/* Stints of the CPU's current cgroup that the program has not added to the map. */
+		if (a->pend_ns && node >= 0 && (unsigned)node < span) {
+			ns = cg_table_add(cg, a->pend_cgroup_id);
+			if (!ns)
+				return -ENOMEM;
+			ns[node] = a->pend_ns;
+		}
 		if (a->tid == 0 || a->start_ns == 0 || now <= a->start_ns)
 			continue;
 		if (node >= 0 && (unsigned)node < span) {

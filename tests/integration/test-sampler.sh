@@ -37,7 +37,7 @@ if [ -z "$(cat "$busy_dir/cgroup.procs")" ] || [ -z "$(cat "$work_dir/cgroup.pro
 	exit 0
 fi
 
-out=$("$probe" --seconds 3 --rounds 2 "/$base-busy" --managed "/$base-work" 2>&1)
+out=$("$probe" --seconds 4 --rounds 2 "/$base-busy" --managed "/$base-work" 2>&1)
 rc=$?
 if [ $rc -eq 77 ]; then
 	skip "sampler: $(echo "$out" | sed -n 's/^SKIP //p' | head -n 1)"
@@ -83,9 +83,9 @@ check_agree() {
 	if res=$(agree "$@"); then pass "$name: $res"; else fail "$name: $res"; fi
 }
 
-check_agree "sampler: unmanaged cgroup (busy loop) agrees with /proc within 5%" cgroup "/$base-busy" 300000000
-check_agree "sampler: managed cgroup (numabwork) agrees with /proc within 5%" cgroup "/$base-work" 300000000
-check_agree "sampler: managed processes agree with /proc within 5%" process "/$base-work" 300000000
+check_agree "sampler: unmanaged cgroup (busy loop) agrees with /proc within 5%" cgroup "/$base-busy" 200000000
+check_agree "sampler: managed cgroup (numabwork) agrees with /proc within 5%" cgroup "/$base-work" 200000000
+check_agree "sampler: managed processes agree with /proc within 5%" process "/$base-work" 200000000
 check_agree "sampler: managed threads agree with /proc within 5%" thread "/$base-work" 100000000
 check "sampler: no per-thread lines for the unmanaged cgroup" \
 	bash -c "! grep -q '^thread path=/$base-busy ' <<<\"\$1\"" _ "$out"

@@ -5,7 +5,7 @@
 # timeout: 180
 . /usr/lib/numab-vm/lib.sh
 
-SECS=${NUMAB_SAMPLER_SECS:-4}
+SECS=${NUMAB_SAMPLER_SECS:-8}
 ROUNDS=2
 PROBE=numab-sampler-probe
 
