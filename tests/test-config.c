@@ -554,6 +554,58 @@ static void test_shipped_sample(void **state)
 	config_free(cfg);
 }
 
+static char *read_source_file(const char *rel)
+{
+	const char *fixtures = getenv("FIXTURES_DIR");
+	_cleanup_free_ char *path = NULL;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/../../%s", fixtures ?: FIXTURES_DIR, rel) > 0);
+	f = fopen(path, "re");
+	if (!f)
+		fail_msg("%s: %m", path);
+	assert_true(getdelim(&text, &size, '\0', f) > 0);
+	fclose(f);
+	return text;
+}
+
+/* The sample file and the man page list every key with the defaults of the code. */
+static void test_docs_consistent(void **state)
+{
+	static const char *const sample[] = {
+		"#Interval=5s\n", "#Budget=256M/s\n", "#HotThreshold=1s\n",
+		"#StateDirectory=/var/lib/numab\n", "#Socket=/run/numab/numabd.sock\n",
+		"#AutoNUMA=leave\n", "#TrustedOwners=\n", "#AllowSysBpf=no\n", "#MetricsListen=\n",
+		"#Cgroup=", "#Mode=", "#Nodes=", "#Budget=", "#Interval=", "#HotThreshold=",
+		"#Program=", "#Pin=", "#Lock=",
+	};
+	static const char *const man[] = {
+		".BI Interval= duration", ".BI Budget= rate", ".BI HotThreshold= duration",
+		".BI StateDirectory= path", ".BI Socket= path", ".BR AutoNUMA= leave | off",
+		".BI TrustedOwners=", ".BI AllowSysBpf= boolean", ".BI MetricsListen= host : port",
+		".BI Cgroup= glob", ".BR Mode= off | follow | pin | interleave | tier | kernel",
+		".BI Nodes= \"node list\"", ".BI Program= path", ".BR Pin= soft | hard",
+		".BI Lock= attribute", ".BR 5s .", ".BR 256M/s ,", ".BR 1s .", ".BR leave .",
+	};
+	_cleanup_free_ char *conf = read_source_file("conf/numab.conf");
+	_cleanup_free_ char *page = read_source_file("man/numab.conf.5");
+	struct config *cfg = load_ok("");
+
+	/* The defaults quoted are the code's. */
+	assert_int_equal(cfg->interval_usec, 5000000);
+	assert_int_equal(cfg->budget_bytes_per_sec, 256 << 20);
+	assert_int_equal(cfg->hot_threshold_usec, 1000000);
+	config_free(cfg);
+	for (size_t i = 0; i < ELEMENTSOF(sample); i++)
+		if (!strstr(conf, sample[i]))
+			fail_msg("conf/numab.conf lacks %s", sample[i]);
+	for (size_t i = 0; i < ELEMENTSOF(man); i++)
+		if (!strstr(page, man[i]))
+			fail_msg("man/numab.conf.5 lacks %s", man[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_globs),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_shipped_sample),
+		cmocka_unit_test(test_docs_consistent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
