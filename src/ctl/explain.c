@@ -38,8 +38,10 @@ int ctl_resolve_offline(const struct ctl *ctl, const struct numab_roots *roots,
 	r = config_load(ctl->config_path, &cfg, &error);
 	if (r < 0)
 		return log_error_errno(r, "Configuration error: %s", error ?: "out of memory");
-	/* The runtime settings numabd saved apply too; without access, none. */
-	if (!ctl->cgroup_root)
+	/* The runtime settings numabd saved apply too (without access: none). With a fixture
+	 * cgroup root only when the config names the state directory: the live one's settings
+	 * are about the live tree. */
+	if (!ctl->cgroup_root || cfg->daemon_origin[CONFIG_DAEMON_STATE_DIRECTORY].file)
 		state_fd = open(cfg->state_directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (state_fd >= 0 && settings_load(state_fd, &settings, &warning) < 0)
 		settings = NULL;
