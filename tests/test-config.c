@@ -510,6 +510,12 @@ static void test_globs(void **state)
 		{ "/[!ab]", "/b", false },
 		{ "/user.slice/user-*.slice/**", "/user.slice/user-1000.slice/session-1.scope", true },
 		{ "/user.slice/user-*.slice/**", "/user.slice/user-1000.slice", false },
+		/* Backslashes are literal: systemd escapes. */
+		{ "/system.slice/systemd-fsck@dev-disk-by\\x2duuid-*.service",
+		  "/system.slice/systemd-fsck@dev-disk-by\\x2duuid-1234.service", true },
+		{ "/system.slice/*\\x2d*", "/system.slice/ax2db", false },
+		{ "/a\\*", "/a\\b", true },
+		{ "/a\\*", "/a*", false },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

@@ -1028,10 +1028,10 @@ bool config_glob_match(const char *glob, const char *path)
 
 			if (!head)
 				return false;
-			if (fnmatch(prefix, head, FNM_PATHNAME) == 0)
+			if (fnmatch(prefix, head, FNM_PATHNAME | FNM_NOESCAPE) == 0)
 				return true;
 		}
 		return false;
 	}
-	return fnmatch(glob, path, FNM_PATHNAME) == 0;
+	return fnmatch(glob, path, FNM_PATHNAME | FNM_NOESCAPE) == 0;
 }

@@ -121,7 +121,8 @@ bool config_trusts_uid(const struct config *cfg, uid_t uid);
 
 /*
  * Whether a cgroup path matches a Cgroup= glob: fnmatch(3) with FNM_PATHNAME, so "*", "?" and
- * "[...]" never match "/". A glob whose last component is "**" (e.g. "/a/" + "**") matches
+ * "[...]" never match "/", and FNM_NOESCAPE, so a backslash is an ordinary character (systemd
+ * unit names in cgroup paths carry escapes such as "\x2d"). A glob whose last component is "**" (e.g. "/a/" + "**") matches
  * every cgroup below the prefix at any depth, but not the prefix itself; the glob made of
  * "/" and "**" alone matches every cgroup but the root. A glob without wildcards matches
  * exactly one path.
