@@ -310,13 +310,18 @@ int budget_get_stats(const struct budget *b, const char *path, uint64_t now_usec
 
 int budget_sync(struct budget *b, const struct policy_results *r, uint64_t now_usec)
 {
+	_cleanup_free_ const char **wanted = NULL;
 	struct hashmap_iter it = {};
+	size_t n_wanted = 0;
 	const char *key;
 	void *value;
 	int k;
 
 	if (r->n > 0)
 		budget_set_global_rate(b, r->items[0].global_budget_bytes_per_sec, now_usec);
+	wanted = calloc(r->n ? r->n : 1, sizeof(*wanted));
+	if (!wanted)
+		return -ENOMEM;
 	for (size_t i = 0; i < r->n; i++) {
 		uint64_t rate = r->items[i].effective.own_budget_bytes_per_sec;
 
@@ -325,12 +330,16 @@ int budget_sync(struct budget *b, const struct policy_results *r, uint64_t now_u
 		k = budget_set_rate(b, r->items[i].path, rate, now_usec);
 		if (k < 0)
 			return k;
+		wanted[n_wanted++] = r->items[i].path;
 	}
-	/* Drop buckets of cgroups that are gone or lost their budget. */
+	/* Drop buckets of cgroups that are gone or lost their budget. Explicit budgets are
+	 * few, so a linear look-up per bucket is cheaper than hashing every cgroup. */
 	while (hashmap_iterate(b->buckets, &it, &key, &value)) {
-		const struct policy_result *x = policy_results_find(r, key);
+		bool keep = false;
 
-		if (!x || x->effective.own_budget_bytes_per_sec == POLICY_BUDGET_UNLIMITED)
+		for (size_t w = 0; w < n_wanted && !keep; w++)
+			keep = streq(wanted[w], key);
+		if (!keep)
 			hashmap_remove_current(b->buckets, &it);
 	}
 	return 0;

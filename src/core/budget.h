@@ -34,14 +34,15 @@ struct budget_stats {
 	uint64_t throttle_events;      /* requests it cut short */
 };
 
-/* A set with only the global bucket, full at now_usec. rate UINT64_MAX = unlimited. NULL on
- * ENOMEM. */
+/* A set with only the global bucket, full at now_usec. A rate of UINT64_MAX (or 0) means
+ * unlimited. NULL on ENOMEM. */
 struct budget *budget_new(uint64_t global_bytes_per_sec, uint64_t now_usec);
 
 /* Free; accepts NULL; returns NULL. */
 struct budget *budget_free(struct budget *b);
 
-/* Change the global rate; its tokens are kept, capped at the new burst. */
+/* Change the global rate (UINT64_MAX or 0: unlimited); its tokens are kept, capped at the new
+ * burst. */
 void budget_set_global_rate(struct budget *b, uint64_t bytes_per_sec, uint64_t now_usec);
 
 /* Create (full) or update the bucket of a cgroup path. A rate of UINT64_MAX removes it.
