@@ -266,7 +266,7 @@ static int map_error(int r, const char *what)
 int sampler_open(const struct numab_roots *roots, const struct sampler_options *opts,
 		 struct sampler **ret)
 {
-	struct sampler *s;
+	_cleanup_(sampler_freep) struct sampler *s = NULL;
 	int n, r;
 
 	if (!roots->live)
@@ -289,16 +289,12 @@ int sampler_open(const struct numab_roots *roots, const struct sampler_options *
 	if (!s->opts.max_managed)
 		s->opts.max_managed = SAMPLER_DEFAULT_MANAGED;
 	if (s->opts.max_cgroups > MAX_MAP_ENTRIES || s->opts.max_threads > MAX_MAP_ENTRIES ||
-	    s->opts.max_managed > MAX_MAP_ENTRIES) {
-		r = -EINVAL;
-		goto fail;
-	}
+	    s->opts.max_managed > MAX_MAP_ENTRIES)
+		return -EINVAL;
 
 	n = libbpf_num_possible_cpus();
-	if (n <= 0) {
-		r = n < 0 ? n : -EIO;
-		goto fail;
-	}
+	if (n <= 0)
+		return n < 0 ? n : -EIO;
 	s->n_cpus = (unsigned)n;
 	s->batch = BATCH_ENTRIES;
 	s->rec_before = calloc(s->n_cpus, sizeof(struct sampler_cpu));
@@ -309,30 +305,21 @@ int sampler_open(const struct numab_roots *roots, const struct sampler_options *
 	 * u64 only when there are fewer than three CPUs. */
 	s->values = calloc(s->batch, MAX(s->n_cpus * sizeof(uint64_t),
 					 sizeof(struct sampler_thread_val)));
-	if (!s->rec_before || !s->rec_after || !s->cpu_node || !s->keys || !s->values) {
-		r = -ENOMEM;
-		goto fail;
-	}
+	if (!s->rec_before || !s->rec_after || !s->cpu_node || !s->keys || !s->values)
+		return -ENOMEM;
 
 	s->skel = sampler_bpf__open();
-	if (!s->skel) {
-		r = negative_errno();
-		log_debug_errno(r, "BPF sampler: cannot open the BPF object: %m");
-		goto fail;
-	}
+	if (!s->skel)
+		return log_debug_errno(negative_errno(), "BPF sampler: cannot open the BPF object: %m");
 	r = bpf_map__set_max_entries(s->skel->maps.cgroup_ns, s->opts.max_cgroups);
 	if (r >= 0)
 		r = bpf_map__set_max_entries(s->skel->maps.thread_ns, s->opts.max_threads);
 	if (r >= 0)
 		r = bpf_map__set_max_entries(s->skel->maps.managed, s->opts.max_managed);
 	if (r < 0)
-		goto fail;
-	*ret = s;
+		return r;
+	*ret = TAKE_PTR(s);
 	return 0;
-
-fail:
-	sampler_free(s);
-	return r;
 }
 
 /* Write each CPU's record: its node, and no task (so the first switch charges nothing). The
@@ -638,7 +625,7 @@ static int add_running(struct sampler *s, uint64_t now, struct cg_table *cg, str
 static int cg_windows(struct sampler *s, struct cg_table *cur, const uint64_t *snap_ids,
 		      size_t n_snap)
 {
-	struct cg_table marks = { .stride = cur->stride };
+	_cleanup_(cg_table_done) struct cg_table marks = { .stride = cur->stride };
 	unsigned span = cur->stride - 1;
 	size_t i = 0, j = 0;
 
@@ -652,7 +639,7 @@ static int cg_windows(struct sampler *s, struct cg_table *cur, const uint64_t *s
 			if (sorted_contains(snap_ids, n_snap, m[0])) {
 				nm = cg_table_add(&marks, m[0]);
 				if (!nm)
-					goto oom;
+					return -ENOMEM;
 				memcpy(nm, m + 1, span * sizeof(uint64_t));
 			}
 			j++;
@@ -661,7 +648,7 @@ static int cg_windows(struct sampler *s, struct cg_table *cur, const uint64_t *s
 		if (sorted_contains(snap_ids, n_snap, v[0])) {
 			nm = cg_table_add(&marks, v[0]);
 			if (!nm)
-				goto oom;
+				return -ENOMEM;
 		} else {
 			nm = NULL;
 		}
@@ -678,10 +665,8 @@ static int cg_windows(struct sampler *s, struct cg_table *cur, const uint64_t *s
 	}
 	cg_table_done(&s->cg_marks);
 	s->cg_marks = marks;
+	marks = (struct cg_table){};
 	return 0;
-oom:
-	cg_table_done(&marks);
-	return -ENOMEM;
 }
 
 /* Whether a thread's entries stay: its cgroup is managed and, when the snapshot lists tasks,
@@ -697,7 +682,7 @@ static bool thread_alive(const struct sampler *s, const struct th_entry *e, cons
 static int th_windows(struct sampler *s, struct th_table *cur, const uint64_t *tids,
 		      size_t n_tids, bool with_tasks)
 {
-	struct th_table marks = {};
+	_cleanup_(th_table_done) struct th_table marks = {};
 	size_t i = 0, j = 0;
 
 	while (i < cur->n || j < s->th_marks.n) {
@@ -710,7 +695,7 @@ static int th_windows(struct sampler *s, struct th_table *cur, const uint64_t *t
 			if (thread_alive(s, m, tids, n_tids, with_tasks)) {
 				nm = th_table_add(&marks);
 				if (!nm)
-					goto oom;
+					return -ENOMEM;
 				*nm = *m;
 			}
 			j++;
@@ -719,7 +704,7 @@ static int th_windows(struct sampler *s, struct th_table *cur, const uint64_t *t
 		if (thread_alive(s, v, tids, n_tids, with_tasks)) {
 			nm = th_table_add(&marks);
 			if (!nm)
-				goto oom;
+				return -ENOMEM;
 			*nm = *v;
 			if (c == 0)
 				nm->ns = MAX(nm->ns, m->ns);
@@ -736,10 +721,8 @@ static int th_windows(struct sampler *s, struct th_table *cur, const uint64_t *t
 	}
 	th_table_done(&s->th_marks);
 	s->th_marks = marks;
+	marks = (struct th_table){};
 	return 0;
-oom:
-	th_table_done(&marks);
-	return -ENOMEM;
 }
 
 static int cmp_th_tgid(const void *a, const void *b)
@@ -901,17 +884,15 @@ static int snapshot_index(const struct sampler *s, const struct snapshot *snap, 
 	return 0;
 }
 
-int sampler_read(struct sampler *s, const struct topology *topo, struct snapshot *snap)
+static int read_window(struct sampler *s, const struct topology *topo, struct snapshot *snap)
 {
 	_cleanup_free_ uint64_t *snap_ids = NULL, *tids = NULL;
-	struct cg_table cg = {};
-	struct th_table th = {};
+	_cleanup_(cg_table_done) struct cg_table cg = {};
+	_cleanup_(th_table_done) struct th_table th = {};
 	size_t n_tids = 0;
 	uint64_t now;
 	int r;
 
-	if (!s->loaded)
-		return -EBADFD;
 	if (snap->span != s->span) {
 		/* First read, or the node span changed: start the marks afresh. */
 		cg_table_done(&s->cg_marks);
@@ -924,46 +905,52 @@ int sampler_read(struct sampler *s, const struct topology *topo, struct snapshot
 
 	r = read_records(s, s->rec_before);
 	if (r < 0)
-		goto out;
+		return r;
 	now = now_ns();
 	r = read_map(s, bpf_map__fd(s->skel->maps.cgroup_ns), fold_cgroups, &cg);
 	if (r < 0)
-		goto out;
+		return r;
 	r = read_map(s, bpf_map__fd(s->skel->maps.thread_ns), collect_threads, &th);
 	if (r < 0)
-		goto out;
+		return r;
 	r = read_records(s, s->rec_after);
 	if (r < 0)
-		goto out;
+		return r;
 	r = add_running(s, now, &cg, &th);
 	if (r < 0)
-		goto out;
+		return r;
 	cg_table_sort(&cg);
 	th_table_sort(&th);
 
 	r = snapshot_index(s, snap, &snap_ids, &tids, &n_tids);
 	if (r < 0)
-		goto out;
+		return r;
 	/* The sweep needs the views (what the maps hold) before they become windows. */
 	sweep(s, &cg, &th, snap_ids, snap->n_cgroups, tids, n_tids, snap->with_tasks);
 
 	r = cg_windows(s, &cg, snap_ids, snap->n_cgroups);
 	if (r < 0)
-		goto out;
+		return r;
 	r = th_windows(s, &th, tids, n_tids, snap->with_tasks);
 	if (r < 0)
-		goto out;
+		return r;
 	th_table_done(&s->th_window);
 	s->th_window = th;
 	th = (struct th_table){};
 
 	fill_cgroups(&cg, snap);
-	r = fill_processes(s, snap);
-out:
+	return fill_processes(s, snap);
+}
+
+int sampler_read(struct sampler *s, const struct topology *topo, struct snapshot *snap)
+{
+	int r;
+
+	if (!s->loaded)
+		return -EBADFD;
+	r = read_window(s, topo, snap);
 	if (r < 0)
 		log_debug_errno(r, "BPF sampler: read failed: %m");
-	cg_table_done(&cg);
-	th_table_done(&th);
 	return r;
 }
 

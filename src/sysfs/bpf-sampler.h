@@ -20,7 +20,7 @@
  *	r = sampler_open(&roots, NULL, &s);
  *	if (r >= 0) r = sampler_load(s, topo);
  *	if (r >= 0) r = sampler_attach(s);
- *	if (r < 0) { s = sampler_free(s); log: "BPF sampler unavailable, using /proc"; }
+ *	if (r < 0) { s = sampler_free(s); log_notice: "BPF sampler unavailable (%m), using /proc" }
  *	each tick: snapshot_take(...); sampler_set_managed() for cgroups that became managed or
  *	           unmanaged; sampler_read(s, topo, snap) instead of placement_compute(prev, snap)
  *	at exit: sampler_free(s)
@@ -35,6 +35,7 @@
 #include "bpf/sampler.h"
 #include "core/snapshot.h"
 #include "core/topology.h"
+#include "shared/macro.h"
 #include "shared/roots.h"
 
 struct sampler;
@@ -76,6 +77,7 @@ int sampler_detach(struct sampler *s);
 
 /* Detach, unload and free; accepts NULL, returns NULL. */
 struct sampler *sampler_free(struct sampler *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sampler *, sampler_free);
 
 /*
  * Mark a cgroup (its id, struct cg_sample.id) managed or not. The threads of a managed

@@ -1,8 +1,8 @@
 # The BPF placement sampler on the live kernel: it loads, and its per-cgroup and per-thread CPU
 # time per node agrees with the /proc method (utime + stime charged to the node of the last
-# CPU) within 5% over a few seconds. Two fresh cgroup v2 directories: "busy" runs a shell busy
+# CPU) within 5% over a few seconds. Fresh cgroup v2 directories: "busy" runs a shell busy
 # loop and is not managed; "work" runs numabwork with two worker threads and is managed
-# (per-thread numbers). /proc counts in clock ticks (10 ms), so small numbers also get two
+# (per-thread numbers); "gone" is removed while the sampler runs. /proc counts in clock ticks (10 ms), so small numbers also get two
 # ticks of slack per side.
 . "$(dirname "$0")/lib.sh"
 need_root sampler
@@ -20,6 +20,7 @@ mkdir "$busy_dir" "$work_dir" || { fail "sampler: mkdir under $cg"; exit 1; }
 busy= work=
 cleanup() {
 	[ -n "$busy" ] && kill "$busy" 2>/dev/null
+	[ -n "${gone:-}" ] && kill "$gone" 2>/dev/null
 	[ -n "$work" ] && kill "$work" 2>/dev/null
 	wait 2>/dev/null
 	rmdir "$busy_dir" "$work_dir" 2>/dev/null
@@ -37,18 +38,32 @@ if [ -z "$(cat "$busy_dir/cgroup.procs")" ] || [ -z "$(cat "$work_dir/cgroup.pro
 	exit 0
 fi
 
-out=$("$probe" --seconds 4 --rounds 2 "/$base-busy" --managed "/$base-work" 2>&1)
+# A third cgroup runs for two seconds of the first window and is removed before its end: the
+# sampler must drop its map entry at the next read (a debug line says so).
+gone_dir=$cg/$base-gone
+mkdir "$gone_dir" || { fail "sampler: mkdir $gone_dir"; exit 1; }
+(
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' sh "$gone_dir" &
+	g=$!
+	sleep 2
+	kill $g; wait $g 2>/dev/null
+	for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$gone_dir" 2>/dev/null && break; sleep 0.1; done
+) &
+gone=$!
+out=$("$probe" -v --seconds 4 --rounds 2 "/$base-busy" --managed "/$base-work" 2>&1)
 rc=$?
+wait $gone
+rmdir "$gone_dir" 2>/dev/null
 if [ $rc -eq 77 ]; then
 	skip "sampler: $(echo "$out" | sed -n 's/^SKIP //p' | head -n 1)"
 	exit 0
 fi
 if [ $rc -ne 0 ]; then
 	fail "sampler: sampler-probe exited with $rc:"
-	echo "$out" | tail -n 20
+	echo "$out" | grep -v libbpf | tail -n 20
 	exit 1
 fi
-echo "$out" | grep -v '^thread' | sed 's/^/  /'
+echo "$out" | grep -E '^(cgroup|process|stats) ' | sed 's/^/  /'
 
 # agree KIND PATH MIN_PROC_NS: every KIND line of PATH has sampler_ns within 5% (+ 20 ms) of
 # proc_ns on every node; at least one line has proc_ns >= MIN_PROC_NS. Prints the worst case.
@@ -89,6 +104,8 @@ check_agree "sampler: managed processes agree with /proc within 5%" process "/$b
 check_agree "sampler: managed threads agree with /proc within 5%" thread "/$base-work" 100000000
 check "sampler: no per-thread lines for the unmanaged cgroup" \
 	bash -c "! grep -q '^thread path=/$base-busy ' <<<\"\$1\"" _ "$out"
+check "sampler: the entry of a removed cgroup is dropped at the next read" \
+	grep -qE 'BPF sampler: removed [1-9][0-9]* cgroup' <<<"$out"
 stats=$(echo "$out" | grep '^stats ')
 check "sampler: maps never full ($stats)" \
 	bash -c "grep -q ' cgroup_full=0 ' <<<\"\$1\" && grep -q ' thread_full=0 ' <<<\"\$1\" && grep -q ' dropped_ns=0' <<<\"\$1\"" _ "$stats"
