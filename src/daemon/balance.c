@@ -150,7 +150,10 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	}
 	if (granted < want_bytes)
 		st->stats.throttled_usec += m->tick_usec;
-	req.budget_bytes = granted;
+	/* The engine moves whole 2 MiB windows (a THP is one folio): with less than that granted
+	 * it could never move one under a small budget. Grant one window and let the buckets go
+	 * into debt; they pay it back before the next grant, so the rate holds on average. */
+	req.budget_bytes = MAX(granted, (uint64_t)PROCMEM_THP_BYTES);
 	r = actuate_move(m->engine, mp->pm, m->roots.proc_fd, &req, &res);
 	if (r < 0) {
 		log_warning_errno(r, "Failed to move pages of %d: %m", mp->pm->pid);

@@ -1,0 +1,186 @@
+#!/bin/sh
+# description: numabd follow/pin: misplaced memory fixed, unmanaged cgroups untouched, budgets, restore after SIGTERM and SIGKILL, survival, dry run
+# shapes: 2n 4n
+# kernels: all
+# timeout: 420
+. /usr/lib/numab-vm/lib.sh
+
+set_numa_balancing 0
+say "kernel.numa_balancing=0: only numabd moves memory in this scenario."
+LAST=$(($(node_count) - 1))
+mkdir -p /etc/numab/numab.conf.d /var/lib/numab
+cat >/etc/numab/numab.conf <<CONF
+[Daemon]
+Interval=1s
+Budget=unlimited
+
+[Match]
+Cgroup=/bal/follow
+Mode=follow
+CONF
+
+NPID=
+start_numabd() {
+	numabd "$@" >>/run/numabd.log 2>&1 &
+	NPID=$!
+	wait_until 10 numabctl reload
+}
+stop_numabd() {
+	[ -n "$NPID" ] || return 0
+	kill "-${1:-TERM}" "$NPID" 2>/dev/null
+	wait "$NPID" 2>/dev/null
+	NPID=
+}
+# Affinity lists of every thread of a workload, one per line.
+affinities() {
+	for t in /proc/"$(wl_pid "$1")"/task/*; do
+		sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status"
+	done | sort | uniq | tr '\n' ' '
+}
+locality_at_least() {
+	wl_refresh "$1" >/dev/null && awk -v l="$(wl_field "$1" locality)" -v w="$2" 'BEGIN { exit !(l >= w) }'
+}
+moved_bytes() {
+	numabctl -j stats | awk -v cg="\"$1\"" '
+		/"moved_bytes":/ { gsub(/[^0-9]/, "", $0); last = $0 }
+		/"cgroup":/ && index($0, cg) { print last; found = 1; exit }
+		END { if (!found) print 0 }'
+}
+
+cg_create bal/follow; cg_create bal/unmanaged; cg_create bal/pin; cg_create bal/budget
+wl_start f bal/follow --mib 128 --threads 2 --cpu-node 0 --mem-node "$LAST" --pattern private ||
+	{ fail setup "no follow workload"; finish; }
+wl_start u bal/unmanaged --mib 64 --threads 1 --cpu-node 0 --mem-node "$LAST" ||
+	{ fail setup "no unmanaged workload"; finish; }
+U_AFF=$(affinities u)
+
+# --- dry run first: decides, changes nothing
+start_numabd --dry-run || fail dry_run_start "numabd --dry-run did not answer"
+sleep 6
+wl_refresh f >/dev/null
+expect_ge dry_run_changes_nothing "$(wl_node_pct f "$LAST")" 99 "% of the follow workload still on node $LAST after 6 s of --dry-run:"
+stop_numabd
+
+# --- follow fixes the misplaced cgroup
+T0=$(uptime_ms)
+start_numabd || fail start "numabd did not answer"
+if wait_until 90 locality_at_least f 0.95; then
+	pass follow_locality "ground-truth locality $(wl_field f locality) after $(( ($(uptime_ms) - T0) / 1000 )) s"
+else
+	fail follow_locality "ground-truth locality $(wl_field f locality) after 90 s: $(wl_status f)"
+	tail -n 20 /run/numabd.log
+fi
+numabctl status -w 500ms /bal/follow /bal/unmanaged | sed 's/^/  /'
+
+# --- the unmanaged sibling is untouched
+wl_refresh u >/dev/null
+expect_ge unmanaged_pages_stay "$(wl_node_pct u "$LAST")" 99 "% of the unmanaged workload still on node $LAST:"
+if [ "$(affinities u)" = "$U_AFF" ]; then
+	pass unmanaged_affinity "unchanged: $U_AFF"
+else
+	fail unmanaged_affinity "was '$U_AFF', now '$(affinities u)'"
+fi
+if [ "$(moved_bytes /bal/unmanaged)" = 0 ]; then
+	pass unmanaged_not_moved "numabctl stats: nothing moved for /bal/unmanaged"
+else
+	fail unmanaged_not_moved "numabctl stats reports moves for /bal/unmanaged"
+fi
+
+# --- a budget of B MiB/s holds over a window
+B=2
+wl_start b bal/budget --mib 96 --threads 1 --cpu-node 0 --mem-node "$LAST" || fail setup "no budget workload"
+numabctl set /bal/budget mode=follow budget=${B}M/s >/dev/null
+wait_until 20 sh -c "[ \$(numabctl -j stats | grep -c '\"/bal/budget\"') -gt 0 ] && [ $(moved_bytes /bal/budget) -gt 0 ]"
+M0=$(moved_bytes /bal/budget); S0=$(uptime_ms)
+sleep 20
+M1=$(moved_bytes /bal/budget); S1=$(uptime_ms)
+rate=$(awk -v a="$M0" -v b="$M1" -v t0="$S0" -v t1="$S1" 'BEGIN { printf "%.2f", (b - a) / 1048576 / ((t1 - t0) / 1000) }')
+if awk -v r="$rate" -v b="$B" 'BEGIN { exit !(r <= b * 1.1 && r >= b * 0.9) }'; then
+	pass budget "moved ${rate} MiB/s with budget=${B}M/s over $(( (S1 - S0) / 1000 )) s"
+else
+	fail budget "moved ${rate} MiB/s with budget=${B}M/s over $(( (S1 - S0) / 1000 )) s"
+fi
+numabctl reset /bal/budget >/dev/null
+wl_stop_check b checksum_budget
+
+# --- processes that exit and cgroups removed during migration, a full target node
+cg_create bal/churn
+numabctl set /bal/churn mode=follow >/dev/null
+wl_start c bal/churn --mib 128 --threads 1 --cpu-node 0 --mem-node "$LAST" || fail setup "no churn workload"
+sleep 4
+wl_stop c >/dev/null
+cg_destroy bal/churn
+sleep 2
+if numabctl reload >/dev/null 2>&1 && kill -0 "$NPID"; then
+	pass survives_exit "numabd still runs after a process exited and its cgroup was removed mid-migration"
+else
+	fail survives_exit "numabd is gone: $(tail -n 5 /run/numabd.log)"
+fi
+# Fill node 0 (the follow target) so that almost nothing is free there.
+free0=$(awk '/MemFree/ { print int($4 / 1024) }' /sys/devices/system/node/node0/meminfo)
+hog=$((free0 - 100))
+cg_create bal/hog
+cg_create bal/full
+wl_start h bal/hog --mib "$hog" --threads 1 --cpu-node 0 --mem-node 0 --no-thp || skip full_node "could not fill node 0"
+numabctl set /bal/full mode=follow >/dev/null
+wl_start x bal/full --mib 64 --threads 1 --cpu-node 0 --mem-node "$LAST" || fail setup "no full-node workload"
+sleep 6
+if kill -0 "$NPID" && numabctl -j status /bal/full | grep -q '"note":".*no free memory'; then
+	pass full_node "numabd leaves node 0 its headroom and says so: $(numabctl -j status /bal/full | sed -n 's/.*"note":"\([^"]*\)".*/\1/p')"
+else
+	fail full_node "$(numabctl -j status /bal/full | grep note)"
+fi
+wl_stop_check x checksum_full
+wl_stop_check h checksum_hog
+numabctl reset /bal/full >/dev/null
+
+# --- pin consolidates a spread cgroup, restores on SIGTERM and after SIGKILL + restart
+printf '[Match]\nCgroup=/bal/pin\nMode=pin\n' >/etc/numab/numab.conf.d/pin.conf
+numabctl reload >/dev/null
+ALL_AFF=$(affinities u)
+wl_start p bal/pin --mib 96 --threads 2 --mem-interleave "$(nodes_online)" --pattern private ||
+	fail setup "no pin workload"
+P_AFF=$(affinities p)
+pinned() {
+	wl_refresh p >/dev/null
+	n=$(wl_top_node p)
+	[ "$(wl_node_pct p "$n")" -ge 95 ] && [ "$(affinities p)" = "$(node_cpulist "$n") " ]
+}
+if wait_until 90 pinned; then
+	pass pin_consolidates "memory $(wl_node_pct p "$(wl_top_node p)")% on node $(wl_top_node p), threads on CPUs $(affinities p)"
+else
+	fail pin_consolidates "memory $(wl_status p); threads on $(affinities p)"
+	numabctl -j status /bal/pin | grep -E '"note"|pinned' 
+fi
+stop_numabd TERM
+if [ "$(affinities p)" = "$P_AFF" ]; then
+	pass pin_restore_sigterm "threads back on $P_AFF after SIGTERM"
+else
+	fail pin_restore_sigterm "threads on $(affinities p), were $P_AFF"
+fi
+start_numabd
+wait_until 60 pinned || fail pin_again "not pinned again after restart"
+stop_numabd KILL
+if [ "$(affinities p)" != "$P_AFF" ]; then
+	pass pin_kill_leaves "after SIGKILL the threads stay on $(affinities p) (nobody restored them)"
+else
+	fail pin_kill_leaves "affinity restored without numabd?"
+fi
+rm /etc/numab/numab.conf.d/pin.conf
+start_numabd
+if wait_until 10 sh -c "[ \"\$(for t in /proc/$(wl_pid p)/task/*; do sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' \$t/status; done | sort | uniq | tr '\n' ' ')\" = '$P_AFF' ]"; then
+	pass pin_restore_after_kill "the restarted numabd restored $P_AFF from its journal"
+else
+	fail pin_restore_after_kill "threads on $(affinities p), were $P_AFF; $(grep -i restor /run/numabd.log | tail -n 2)"
+fi
+stop_numabd TERM
+
+wl_stop_check p checksum_pin
+wl_stop_check f checksum_follow
+wl_stop_check u checksum_unmanaged
+if grep -qiE "segfault|assert|sanitizer" /run/numabd.log; then
+	fail daemon_log "$(grep -iE 'segfault|assert|sanitizer' /run/numabd.log | head -n 3)"
+else
+	pass daemon_log "no crash in numabd's log"
+fi
+finish
