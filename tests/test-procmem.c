@@ -115,9 +115,12 @@ static void test_parse_maps(void **state)
 		char *big = malloc(len + 200);
 
 		assert_non_null(big);
+		size_t head;
+
 		strcpy(big, "7f0000000000-7f0000001000 rw-p 00000000 fe:01 5 /");
-		memset(big + strlen(big), 'x', len);
-		strcpy(big + strlen(big) - 1, "\n7f0000002000-7f0000003000 rw-p 00000000 00:00 0\n");
+		head = strlen(big);
+		memset(big + head, 'x', len);
+		strcpy(big + head + len - 1, "\n7f0000002000-7f0000003000 rw-p 00000000 00:00 0\n");
 		assert_int_equal(procmem_parse_maps(big, &v, &n, &malformed), 0);
 		assert_int_equal(n, 1);
 		assert_int_equal(malformed, 1);
