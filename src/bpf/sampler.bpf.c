@@ -49,7 +49,10 @@
  * interrupts (CONFIG_IRQ_TIME_ACCOUNTING) and, in a guest, steal time
  * (CONFIG_PARAVIRT_TIME_ACCOUNTING), as the utime + stime of /proc do. The program charges the
  * smaller of the two, so its numbers are the kernel's CPU time wherever the kernel keeps it, and
- * a class that does not maintain prev_sum_exec_runtime (sched_ext) cannot inflate them. When
+ * a class that does not maintain prev_sum_exec_runtime (sched_ext) cannot inflate them. (The
+ * kernel also resets prev_sum_exec_runtime when a running task is re-picked without a switch,
+ * which 6.1 does only on its slow pick path, or is put and set again because its nice value,
+ * class or cgroup changes; that stint is undercounted, by the part before the reset.) When
  * the record does not describe the task switching out, the switch that put it here was never
  * seen: the first switch after attach, or a kernel that does not emit every sched_switch (the
  * 6.18 development host skips some, e.g. switches out of the idle task). A fair task is then
@@ -68,7 +71,7 @@
  * a second time on every switch.
  *
  * Maps full. Entries are created on first use (BPF_NOEXIST, so two CPUs creating the same
- * entry do not reset each other). When a map is full the interval is dropped and counted
+ * entry do not reset each other). When a map is full the run time is dropped and counted
  * (SAMPLER_STAT_*_FULL, SAMPLER_STAT_DROPPED_NS); userspace removes the entries of cgroups and
  * threads that are gone, each tick.
  */

@@ -33,6 +33,17 @@ for n in $(node_list); do
 done
 say "workloads:$(for n in $nodes; do printf ' /sampler/n%s on node %s (%s)' "$n" "$n" "$(node_cpulist "$n")"; done)"
 
+# Under TCG the kernel marks the TSC unstable a few seconds after boot, and its scheduler clock
+# (the run time /proc reports) can jump at that moment: a window across it shows a pinned
+# thread running longer than the window. Measure after the switch (or 25 s of uptime).
+clock_settled() {
+	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" != tsc ] ||
+		dmesg | grep -qE 'Unstable clock detected|Marking TSC unstable' ||
+		[ "$(uptime_ms)" -ge 25000 ]
+}
+wait_until 30 clock_settled
+say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) at $(($(uptime_ms) / 1000)) s of uptime"
+
 # shellcheck disable=SC2086
 out=$("$PROBE" --seconds "$SECS" --rounds "$ROUNDS" $args 2>&1)
 rc=$?
