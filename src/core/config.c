@@ -41,6 +41,7 @@
 #include <ini.h>
 
 #include "core/config.h"
+#include "shared/fileio.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
 
@@ -718,9 +719,7 @@ static int parse_text(struct config *cfg, const char *file, const char *data, si
 static int read_config_file(const char *path, char **ret, size_t *ret_size)
 {
 	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -731,27 +730,7 @@ static int read_config_file(const char *path, char **ret, size_t *ret_size)
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	buf = malloc(CONFIG_FILE_MAX_BYTES + 2);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONFIG_FILE_MAX_BYTES + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX_BYTES)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_size = len;
-	return 0;
+	return read_full_fd(fd, CONFIG_FILE_MAX_BYTES, 0, ret, ret_size);
 }
 
 /* Parse a file; a missing one is skipped when missing_ok. */

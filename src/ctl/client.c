@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctl/client.h"
+#include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/protocol.h"
@@ -44,43 +45,6 @@ static int send_request(int fd, const char *verb, json_object *args)
 	return r;
 }
 
-static int read_reply(int fd, char **ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, alloc = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (alloc - len < 4096) {
-			size_t na = alloc ? alloc * 2 : 65536;
-			char *nb;
-
-			if (na > NUMAB_PROTOCOL_MAX_REPLY + 1)
-				return -EFBIG;
-			nb = realloc(buf, na);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			alloc = na;
-		}
-		n = recv(fd, buf + len, alloc - len - 1, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!buf)
-		return -EBADMSG;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 int ctl_call(const char *socket_path, const char *verb, json_object *args, bool quiet,
 	     json_object **ret_result)
 {
@@ -113,7 +77,7 @@ int ctl_call(const char *socket_path, const char *verb, json_object *args, bool 
 	}
 	r = send_request(fd, verb, args);
 	if (r >= 0)
-		r = read_reply(fd, &text);
+		r = read_full_fd(fd, NUMAB_PROTOCOL_MAX_REPLY, 0, &text, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to talk to numabd at %s: %m", socket_path);
 

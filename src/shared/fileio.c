@@ -39,17 +39,13 @@ static int open_at(int dirfd, const char *path, int flags)
 	return fd < 0 ? negative_errno() : fd;
 }
 
-int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size)
+int read_full_fd(int fd, size_t max_size, unsigned flags, char **ret, size_t *ret_size)
 {
-	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, alloc = 4096;
 
 	if (max_size == 0)
 		max_size = READ_FULL_DEFAULT_MAX;
-	fd = open_at(dirfd, path, O_RDONLY);
-	if (fd < 0)
-		return fd;
 	buf = malloc(alloc);
 	if (!buf)
 		return -ENOMEM;
@@ -78,7 +74,8 @@ int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, 
 		len += (size_t)n;
 		if (len > max_size)
 			return -EFBIG;
-		if (len == (size_t)n && short_read_is_eof((size_t)n, alloc - 1))
+		if ((flags & READ_FULL_VIRTUAL) && len == (size_t)n &&
+		    short_read_is_eof((size_t)n, alloc - 1))
 			break;
 	}
 	buf[len] = '\0';
@@ -86,6 +83,16 @@ int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, 
 		*ret_size = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = open_at(dirfd, path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	return read_full_fd(fd, max_size, READ_FULL_VIRTUAL, ret, ret_size);
 }
 
 ssize_t read_file_at_buf(int dirfd, const char *path, char *buf, size_t size)

@@ -12,6 +12,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Flags of read_full_fd(). */
+enum {
+	READ_FULL_VIRTUAL = 1u << 0, /* a kernel virtual file: a short read is the end (seq_file) */
+};
+
+/* Read an open fd (file, pipe or socket) to its end into a NUL-terminated heap buffer (*ret,
+ * length in *ret_size if set), at most max_size bytes (0 = 16 MiB; more fails with -EFBIG).
+ * Returns 0 or negative errno; *ret is written only on success. */
+int read_full_fd(int fd, size_t max_size, unsigned flags, char **ret, size_t *ret_size);
+
 /* Read the whole file into a NUL-terminated heap buffer (*ret, length in *ret_size if set).
  * Files are limited to max_size bytes (0 = 16 MiB); larger ones fail with -EFBIG. */
 int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size);
