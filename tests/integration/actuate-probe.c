@@ -6,9 +6,10 @@
  * one JSON object on stdout.
  *
  *   actuate-probe workload [--mib N] [--threads T] [--thp] [--narrow-cpu C]
- *                          [--exit-after-ms MS] [--ready FILE]
+ *                          [--bind-node N] [--exit-after-ms MS] [--ready FILE]
  *       a process to act on: N MiB of anonymous memory with a known pattern, T sleeping
- *       threads (the first narrowed to CPU C); SIGUSR1 starts one more thread; SIGTERM checks
+ *       threads (the first narrowed to CPU C), the memory optionally under its own
+ *       mbind(MPOL_BIND) to node N (numab must never move it); SIGUSR1 starts one more thread; SIGTERM checks
  *       the pattern and prints "CHECKSUM OK" (exit 0) or "CHECKSUM FAIL" (exit 2)
  *   actuate-probe status PID [--scan-pages N]
  *       procmem_load() and procmem_scan() until a sweep completes: where its pages are
@@ -27,6 +28,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <linux/mempolicy.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,8 +147,10 @@ static int verb_workload(int argc, char **argv)
 		{ "narrow-cpu", required_argument, NULL, 'n' },
 		{ "exit-after-ms", required_argument, NULL, 'x' },
 		{ "ready", required_argument, NULL, 'r' },
+		{ "bind-node", required_argument, NULL, 'b' },
 		{}
 	};
+	int bind_node = -1;
 	unsigned mib = 64, threads = 1, exit_ms = 0, spawned = 0;
 	const char *ready = NULL;
 	bool thp = false;
@@ -173,6 +178,9 @@ static int verb_workload(int argc, char **argv)
 		case 'r':
 			ready = optarg;
 			break;
+		case 'b':
+			bind_node = atoi(optarg);
+			break;
 		default:
 			return 1;
 		}
@@ -187,6 +195,14 @@ static int verb_workload(int argc, char **argv)
 	}
 	p = (char *)(((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
 	(void)madvise(p, bytes, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (bind_node >= 0) {
+		unsigned long mask = 1ul << bind_node;
+
+		if (syscall(SYS_mbind, p, bytes, MPOL_BIND, &mask, sizeof(mask) * 8, 0) < 0) {
+			fprintf(stderr, "workload: mbind: %m\n");
+			return 1;
+		}
+	}
 	wl_mem = (uint64_t *)p;
 	wl_words = bytes / sizeof(uint64_t);
 	for (size_t i = 0; i < wl_words; i++)
