@@ -127,3 +127,36 @@ word_in() {
 
 KERNEL_LINES="6.1 6.12 sid"
 SHAPES="2n 4n tier"
+
+# apt_private NAME SOURCES: a private apt configuration for one sources line (e.g. "deb URL sid
+# main") under $(numab_cache_dir)/apt/NAME, never touching the machine's own apt setup. Sets the
+# array APT_OPTS (pass it to apt-get/apt-cache) and APT_DIR, and updates the lists when older
+# than NUMAB_APT_MAX_AGE seconds (default 3600). Returns 1 (with a note) when the update failed
+# and no earlier lists exist.
+apt_private() {
+	local name=$1 sources=$2 log age=999999999
+	APT_DIR=$(numab_cache_dir)/apt/$name
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" || return 1
+	if [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" != "$sources" ]; then
+		echo "$sources" >"$APT_DIR/sources.list"
+		rm -f "$APT_DIR/updated"
+	fi
+	APT_OPTS=(
+		-o "Dir::Etc::sourcelist=$APT_DIR/sources.list" -o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache=$APT_DIR/cache"
+		-o "Dir::Cache::pkgcache=pkgcache.bin" -o "Dir::Cache::srcpkgcache="
+		-o "Dir::State::status=/dev/null" -o "Acquire::Languages=none"
+		-o "Acquire::PDiffs=false" -o "APT::Get::List-Cleanup=false" -o "Debug::NoLocking=true"
+	)
+	[ "$(id -u)" -ne 0 ] || APT_OPTS+=(-o "APT::Sandbox::User=root")
+	[ ! -f "$APT_DIR/updated" ] || age=$(($(date +%s) - $(stat -c %Y "$APT_DIR/updated")))
+	[ "$age" -ge "${NUMAB_APT_MAX_AGE:-3600}" ] || return 0
+	if log=$(apt-get "${APT_OPTS[@]}" -q update 2>&1) && ! grep -qE '^(W: Failed|E: )' <<<"$log"; then
+		touch "$APT_DIR/updated"
+	elif ls "$APT_DIR"/lists/*_Packages* >/dev/null 2>&1; then
+		note "NOTE: apt-get update for '$sources' failed; using older package lists"
+	else
+		note "apt-get update for '$sources' failed: $(grep -E '^(W|E):' <<<"$log" | head -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+}
