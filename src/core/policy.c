@@ -1012,13 +1012,31 @@ static int run_programs(struct resolver *rs, size_t i, struct policy_program_rep
 		k = rs->program_cb(rs->userdata, &ctx, &reply);
 		run->ran = true;
 		if (k < 0) {
+			_cleanup_free_ char *why = reply.message
+							   ? policy_escape(reply.message, PATH_MAX)
+							   : NULL;
+
 			run->error = k < -4095 ? -EIO : k;
+			if (why) {
+				run->error_message = results_intern(rs->res, why);
+				if (!run->error_message)
+					return -ENOMEM;
+			}
 			k = add_problem(r, POLICY_PROBLEM_PROGRAM_FAILED,
 					"program %s attached to %s failed: %s; taken as no opinion",
-					run->program, run->attached_path, strerror(-run->error));
+					run->program, run->attached_path,
+					why ? why : strerror(-run->error));
 			if (k < 0)
 				return k;
 			continue;
+		}
+		if (reply.message) {
+			_cleanup_free_ char *why = policy_escape(reply.message, PATH_MAX);
+
+			k = add_problem(r, POLICY_PROBLEM_PROGRAM_REPLY, "program %s attached to %s: %s",
+					run->program, run->attached_path, strempty(why));
+			if (k < 0)
+				return k;
 		}
 		if (reply.verdict < 0 || reply.verdict >= _POLICY_VERDICT_MAX) {
 			run->error = -EINVAL;
@@ -1471,7 +1489,12 @@ static int programs_json(const struct policy_result *r, struct json_object *pare
 		if (k >= 0)
 			k = json_add(o, "final", json_object_new_boolean(run->final));
 		if (k >= 0)
-			k = json_add_text(o, "error", run->error ? strerror(-run->error) : NULL);
+			k = json_add(o, "decides",
+				     json_object_new_boolean(run == r->decided_by_program));
+		if (k >= 0)
+			k = json_add_text(o, "error",
+					  run->error ? run->error_message ?: strerror(-run->error)
+						     : NULL);
 	}
 	return k;
 }
@@ -1598,7 +1621,8 @@ int policy_result_format_text(const struct policy_result *r, char **ret)
 			if (!run->ran)
 				fprintf(f, "not run");
 			else if (run->error)
-				fprintf(f, "failed: %s", strerror(-run->error));
+				fprintf(f, "failed: %s",
+					run->error_message ?: strerror(-run->error));
 			else
 				fprintf(f, "%s%s", policy_verdict_to_string(run->verdict),
 					run->final ? ", final" : "");

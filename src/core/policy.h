@@ -256,12 +256,16 @@ struct policy_program_reply {
 	uint64_t hot_threshold_usec;           /* choice, clamped to the hot_threshold bounds */
 	uint64_t nodes;                        /* constraint: intersected, never widens */
 	uint64_t budget_bytes_per_sec;         /* constraint: can only lower the ceiling */
+	const char *message;                   /* NULL, or why the run failed (with an error)
+						* or which parts of the reply were ignored;
+						* borrowed, valid until the next callback */
 };
 
 /*
  * Runs one program for one evaluated cgroup. Fill *reply (it arrives zeroed: no opinion) and
  * return 0; a negative errno means the program failed, which counts as no opinion and is
- * reported as a problem of the evaluated cgroup.
+ * reported as a problem of the evaluated cgroup (with reply->message when set). A message with
+ * success is reported as a program-reply problem.
  */
 typedef int (*policy_program_fn)(void *userdata, const struct policy_program_context *ctx,
 				 struct policy_program_reply *reply);
@@ -294,6 +298,8 @@ struct policy_program_run {
 	struct policy_source source;           /* where the attachment came from */
 	bool ran;                              /* false: a program above decided, off, no hook */
 	int error;                             /* negative errno of a failed run, else 0 */
+	const char *error_message;             /* why it failed (owned by the result set), or
+						* NULL: strerror(-error) says it */
 	enum policy_verdict verdict;
 	bool final;
 };
@@ -371,7 +377,7 @@ const struct policy_result *policy_results_find(const struct policy_results *r,
  *    "budget": {"ceiling_bytes_per_sec": N|null, "global_bytes_per_sec": N|null,
  *               "buckets": [{"cgroup": PATH, "bytes_per_sec": N}]},
  *    "programs": [{"cgroup": PATH, "program": P, "source": S, "ran": B, "verdict": V,
- *                  "final": B, "error": "message"|null}],
+ *                  "final": B, "decides": B, "error": "message"|null}],
  *    "problems": [{"cgroup": PATH, "kind": K, "message": M}]}
  * Values are strings in the syntax of policy_value_parse() (program: null when none);
  * null rates mean unlimited. Buckets and problems cover the cgroup and its ancestors,

@@ -112,9 +112,17 @@ static void explain_print_text(json_object *o)
 		for (size_t i = 0; i < json_object_array_length(list); i++) {
 			json_object *p = json_object_array_get_idx(list, i);
 
-			printf("  program %s on %s: %s%s\n", strna(jstr(p, "program")),
-			       strna(jstr(p, "cgroup")), jstr(p, "verdict") ?: "not run",
-			       jstr(p, "error") ? " (failed)" : "");
+			json_object *fin, *dec;
+
+			printf("  program %s on %s: %s%s%s%s\n", strna(jstr(p, "program")),
+			       strna(jstr(p, "cgroup")),
+			       jstr(p, "error") ? "failed: " : jstr(p, "verdict") ?: "not run",
+			       jstr(p, "error") ?: "",
+			       json_object_object_get_ex(p, "final", &fin) &&
+					       json_object_get_boolean(fin) && jstr(p, "verdict")
+				       ? ", final" : "",
+			       json_object_object_get_ex(p, "decides", &dec) && json_object_get_boolean(dec)
+				       ? " (decides)" : "");
 		}
 	if (json_object_object_get_ex(o, "problems", &list) && json_object_array_length(list) > 0) {
 		printf("  problems:\n");

@@ -24,6 +24,10 @@ static const struct ctl_verb verbs[] = {
 	{ "reset", "CGROUP [ATTR...]", "remove runtime policy (numabd)", verb_reset },
 	{ "stats", "", "what numabd moved and placed, per cgroup", verb_stats },
 	{ "reload", "", "reload numabd's configuration", verb_reload },
+	{ "attach", "[--transient] [--name NAME] CGROUP OBJECT",
+	  "attach a BPF policy program (numabd)", verb_attach },
+	{ "detach", "CGROUP", "detach a cgroup's BPF policy program (numabd)", verb_detach },
+	{ "programs", "", "BPF policy programs: attachments, runs, maps", verb_programs },
 };
 
 static void help(void)

@@ -69,6 +69,7 @@ struct manager {
 	struct budget *budget;
 	struct actuate_engine *engine;
 	struct affinity_journal *journal;
+	struct programs *programs;    /* BPF policy programs (programs.c) */
 
 	struct snapshot *prev, *cur;  /* the last two snapshots */
 	struct policy_results *results; /* policy of cur's cgroups, same order */

@@ -29,6 +29,8 @@
 
 #include "core/placement.h"
 #include "daemon/manager-state.h"
+#include "daemon/program-verbs.h"
+#include "daemon/programs.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -144,20 +146,27 @@ static void autonuma_restore(struct manager *m)
 	m->autonuma_saved = -1;
 }
 
-int manager_resolve(struct manager *m)
+/* Resolve the policy of m->cur; with run_programs, BPF policy programs run (program-verbs.c). */
+static int resolve(struct manager *m, bool run_programs)
 {
 	struct policy_results *res;
 	int r;
 
 	if (!m->cur)
 		return 0;
-	r = policy_input_resolve(&m->roots, m->cur, m->topo, m->config, m->settings, NULL, NULL,
-				 &res);
+	r = policy_input_resolve(&m->roots, m->cur, m->topo, m->config, m->settings,
+				 run_programs ? program_policy_cb : NULL, m, &res);
 	if (r < 0)
 		return log_error_errno(r, "Failed to resolve the policy: %m");
 	policy_results_free(m->results);
 	m->results = res;
+	programs_sweep(m->programs, res);
 	return 0;
+}
+
+int manager_resolve(struct manager *m)
+{
+	return resolve(m, true);
 }
 
 static bool due(const struct cg_state *st, const struct policy_result *r, uint64_t now_usec)
@@ -248,11 +257,14 @@ static void manager_tick(struct manager *m)
 	snapshot_free(m->prev);
 	m->prev = m->cur;
 	m->cur = s;
-	if (manager_resolve(m) < 0 || !m->results)
+	/* Programs run once the CPU window is known: the processes of the cgroups they govern
+	 * are read like those of managed cgroups. */
+	if (resolve(m, false) < 0 || !m->results)
 		return;
 
 	for (unsigned i = 0; i < s->n_cgroups; i++) {
-		if (!policy_result_managed(&m->results->items[i]))
+		if (!policy_result_managed(&m->results->items[i]) &&
+		    !program_governs(&m->results->items[i]))
 			continue;
 		r = snapshot_read_procs(&m->roots, s, i);
 		if (r < 0 && !errno_is_gone(r))
@@ -263,6 +275,8 @@ static void manager_tick(struct manager *m)
 		log_oom();
 		return;
 	}
+	if (program_any(m->results) && manager_resolve(m) < 0)
+		return;
 	now = manager_now_usec();
 	(void)budget_sync(m->budget, m->results, now);
 
@@ -334,6 +348,7 @@ int manager_reload(struct manager *m, char **ret_error)
 		log_notice("Socket= and StateDirectory= changes take effect at the next start.");
 	config_free(m->config);
 	m->config = cfg;
+	programs_retry(m->programs);
 	budget_set_global_rate(m->budget, cfg->budget_bytes_per_sec, manager_now_usec());
 	log_info("Configuration reloaded (%zu rule%s).", cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
 	return 0;
@@ -457,6 +472,11 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 		log_warning("%s", warning);
 		free(warning);
 	}
+	r = programs_new(&m->programs);
+	if (r < 0) {
+		log_oom();
+		goto fail;
+	}
 	m->budget = budget_new(m->config->budget_bytes_per_sec, manager_now_usec());
 	m->cgroups = hashmap_new(cg_state_free);
 	m->procs = hashmap_new(managed_proc_free);
@@ -550,6 +570,7 @@ struct manager *manager_free(struct manager *m)
 	hashmap_free(m->procs);
 	hashmap_free(m->cgroups);
 	policy_results_free(m->results);
+	programs_free(m->programs);
 	snapshot_free(m->prev);
 	snapshot_free(m->cur);
 	budget_free(m->budget);

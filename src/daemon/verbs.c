@@ -14,6 +14,7 @@
 
 #include "core/placement.h"
 #include "core/report.h"
+#include "daemon/program-verbs.h"
 #include "daemon/verbs.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -222,6 +223,14 @@ static int verb_set(struct manager *m, json_object *args, json_object **ret, cha
 	r = settings_parse_assignments((char *const *)assign, n, &v, ret_error);
 	if (r < 0)
 		return r;
+	/* program=SPEC is an attach: the program must load and pass its trial first. */
+	if (policy_values_has(&v, POLICY_ATTR_PROGRAM)) {
+		r = program_prepare(m, norm, v.program, ret_error);
+		if (r < 0) {
+			policy_values_done(&v);
+			return r;
+		}
+	}
 	idx = find_cgroup(m, norm);
 	if (transient) {
 		if (idx < 0) {
@@ -359,6 +368,12 @@ int verbs_handle(void *userdata, const char *verb, json_object *args, json_objec
 		return verb_stats(m, args, ret_result);
 	if (streq(verb, "reload"))
 		return manager_reload(m, ret_error);
+	if (streq(verb, "attach"))
+		return program_verb_attach(m, args, ret_result, ret_error);
+	if (streq(verb, "detach"))
+		return program_verb_detach(m, args, ret_result, ret_error);
+	if (streq(verb, "programs"))
+		return program_verb_programs(m, args, ret_result, ret_error);
 	return fail(ret_error, -EOPNOTSUPP, "unknown verb '%s'", verb);
 }
 
