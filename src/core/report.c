@@ -143,6 +143,16 @@ json_object *report_cgroup_json(const struct topology *t, const struct snapshot 
 				       json_object_new_int((int)view->n_procs_sampled));
 	}
 
+	if (view && view->autonuma_state) {
+		json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "state", json_object_new_string(view->autonuma_state));
+		json_object_object_add(a, "reason", json_object_new_string(view->autonuma_reason ?: ""));
+		json_object_object_add(o, "autonuma", a);
+	} else {
+		json_object_object_add(o, "autonuma", NULL);
+	}
+
 	if (c->has_counters) {
 		json_object *k = json_object_new_object();
 

@@ -21,6 +21,8 @@ struct cg_view {
 	uint64_t locality_age_usec; /* how old the sample is */
 	unsigned n_procs_sampled;   /* processes that contributed to locality */
 	bool cpu_unknown;           /* the cgroup's tasks were not read: CPU fields are null */
+	const char *autonuma_state; /* autonuma_state_to_string(), NULL when unknown */
+	const char *autonuma_reason;
 	json_object *extra;         /* more keys to merge into the cgroup object (owned by
 				     * the caller; a reference is taken), or NULL */
 };

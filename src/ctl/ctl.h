@@ -60,6 +60,7 @@ int verb_set(struct ctl *ctl, int argc, char **argv);
 int verb_reset(struct ctl *ctl, int argc, char **argv);
 int verb_stats(struct ctl *ctl, int argc, char **argv);
 int verb_reload(struct ctl *ctl, int argc, char **argv);
+int verb_run(struct ctl *ctl, int argc, char **argv);
 int verb_attach(struct ctl *ctl, int argc, char **argv);
 int verb_detach(struct ctl *ctl, int argc, char **argv);
 int verb_programs(struct ctl *ctl, int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct ctl_verb verbs[] = {
 	{ "reset", "CGROUP [ATTR...]", "remove runtime policy (numabd)", verb_reset },
 	{ "stats", "", "what numabd moved and placed, per cgroup", verb_stats },
 	{ "reload", "", "reload numabd's configuration", verb_reload },
+	{ "run", "[--cgroup CG] -- CMD...", "run a command that AutoNUMA leaves alone", verb_run },
 	{ "attach", "[--transient] [--name NAME] CGROUP OBJECT",
 	  "attach a BPF policy program (numabd)", verb_attach },
 	{ "detach", "CGROUP", "detach a cgroup's BPF policy program (numabd)", verb_detach },

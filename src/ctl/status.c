@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/autonuma.h"
 #include "core/placement.h"
 #include "core/policy.h"
 #include "core/report.h"
@@ -242,6 +243,18 @@ static int picture_compute(struct picture *p, char **cgroups, int n_cgroups, boo
 			if (p->sample[i] && p->selected[i])
 				sample_locality(p, i);
 	picture_policy(p);
+	{
+		int nb = proc_read_numa_balancing(p->roots.proc_fd);
+		unsigned kernel = proc_read_kernel_version(p->roots.proc_fd);
+
+		for (unsigned i = 0; i < s->n_cgroups; i++) {
+			struct autonuma_verdict an =
+				autonuma_classify(nb, kernel, s->cgroups[i].mems_effective, false);
+
+			p->views[i].autonuma_state = autonuma_state_to_string(an.state);
+			p->views[i].autonuma_reason = an.reason;
+		}
+	}
 	return 0;
 }
 
@@ -423,7 +436,7 @@ static void print_cgroups(const struct picture *p, enum sort_key sort, bool busy
 		printf(" %7s%-2d", "MEM:", n);
 	NODEMASK_FOREACH(n, p->topo->node_mask)
 		printf(" %5s%-2d", "CPU:", n);
-	printf(" %8s %8s", "BALANCE", "LOCALITY");
+	printf(" %8s %8s %-8s", "BALANCE", "LOCALITY", "AUTONUMA");
 	if (counters)
 		printf(" %10s %10s", "MIGRATED", "HINTFAULTS");
 	printf("\n");
@@ -453,6 +466,7 @@ static void print_cgroups(const struct picture *p, enum sort_key sort, bool busy
 		}
 		print_fraction(c->has_numa_stat ? placement_node_balance(c, s->span) : -1.0);
 		print_fraction(p->views[i].locality);
+		printf(" %-8s", p->views[i].autonuma_state ?: "-");
 		if (counters) {
 			if (c->has_counters)
 				printf(" %10llu %10llu",

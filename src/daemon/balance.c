@@ -177,10 +177,10 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	return res.stop;
 }
 
-static bool autonuma_balances(const struct manager *m)
+/* The kernel balances this cgroup's pages too (NUMA_BALANCING_NORMAL, not exempt). */
+static bool autonuma_balances(const struct manager *m, unsigned idx)
 {
-	/* Bit 0 (NUMA_BALANCING_NORMAL) scans every task that has no exempting policy. */
-	return m->autonuma > 0 && (m->autonuma & 1);
+	return (m->autonuma & 1) && manager_autonuma(m, idx).state == AUTONUMA_SCANNED;
 }
 
 static void update_locality(struct cg_state *st, double weighted, double weight, unsigned n,
@@ -191,9 +191,10 @@ static void update_locality(struct cg_state *st, double weighted, double weight,
 	st->locality_usec = now_usec;
 }
 
-static void balance_follow(struct manager *m, const struct cg_sample *c,
-			   const struct policy_result *r, struct cg_state *st, uint64_t now_usec)
+static void balance_follow(struct manager *m, unsigned idx, const struct policy_result *r,
+			   struct cg_state *st, uint64_t now_usec)
 {
+	const struct cg_sample *c = &m->cur->cgroups[idx];
 	const struct follow_params params = DECIDE_FOLLOW_DEFAULTS;
 	double weighted = 0.0, weight = 0.0;
 	unsigned n_loc = 0;
@@ -238,7 +239,7 @@ static void balance_follow(struct manager *m, const struct cg_sample *c,
 		}
 		if (d.verdict != FOLLOW_MOVE)
 			continue;
-		if (autonuma_balances(m)) {
+		if (m->autonuma > 0 && autonuma_balances(m, idx)) {
 			blocked_by_autonuma = true;
 			continue;
 		}
@@ -456,8 +457,6 @@ void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st)
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
 		    struct cg_state *st, uint64_t now_usec)
 {
-	const struct cg_sample *c = &m->cur->cgroups[idx];
-
 	st->stats.evaluations++;
 	st->pending = false;
 	memset(st->verdicts, 0, sizeof(st->verdicts));
@@ -468,7 +467,7 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 	}
 	switch (r->effective.mode) {
 	case POLICY_MODE_FOLLOW:
-		balance_follow(m, c, r, st, now_usec);
+		balance_follow(m, idx, r, st, now_usec);
 		break;
 	case POLICY_MODE_PIN:
 		balance_pin(m, idx, r, st, now_usec);

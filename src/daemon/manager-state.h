@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "core/autonuma.h"
 #include "core/budget.h"
 #include "core/config.h"
 #include "core/decide.h"
@@ -80,10 +81,14 @@ struct manager {
 	uint64_t tick_usec;           /* base tick interval */
 	uint64_t last_tick_cost_usec, max_tick_cost_usec, sum_tick_cost_usec;
 	int autonuma;                 /* kernel.numa_balancing now, -1 unknown */
+	unsigned kernel_version;      /* major * 100 + minor, 0 unknown */
 	int autonuma_saved;           /* the value numabd replaced (AutoNUMA=off), -1 none */
 	bool ready_sent;
 	bool reload_pending;
 };
+
+/* Whether the kernel balances cgroup idx of m->cur too, and why. */
+struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx);
 
 /* Monotonic time in microseconds. */
 uint64_t manager_now_usec(void);

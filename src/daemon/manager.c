@@ -38,6 +38,7 @@
 #include "sysfs/snapshot-read.h"
 #include "sysfs/topo-read.h"
 #include "sysfs/policy-input.h"
+#include "sysfs/proc-read.h"
 
 /* The base tick: cgroups are evaluated at their own interval, checked every tick. */
 #define MANAGER_TICK_USEC (1000ull * 1000)
@@ -100,11 +101,13 @@ struct cg_state *manager_cg_state(struct manager *m, const char *path)
 
 static int read_autonuma(struct manager *m)
 {
-	uint64_t v;
+	return proc_read_numa_balancing(m->roots.proc_fd);
+}
 
-	if (read_u64_at(m->roots.proc_fd, NUMA_BALANCING_SYSCTL, &v) < 0)
-		return -1;
-	return (int)v;
+struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx)
+{
+	return autonuma_classify(m->autonuma, m->kernel_version, m->cur->cgroups[idx].mems_effective,
+				 false);
 }
 
 /* [Daemon] AutoNUMA=off: switch the kernel's balancing off while numabd runs. */
@@ -455,6 +458,7 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 			   "real processes).");
 		m->opts.dry_run = true;
 	}
+	m->kernel_version = proc_read_kernel_version(m->roots.proc_fd);
 	r = topo_read(m->roots.sysfs_fd, &m->topo);
 	if (r < 0) {
 		log_error_errno(r, "Failed to read the NUMA topology: %m");

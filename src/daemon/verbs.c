@@ -139,8 +139,11 @@ static int verb_status(struct manager *m, json_object *args, json_object **ret)
 			.n_procs_sampled = st ? st->locality_procs : 0,
 			.cpu_unknown = !managed,
 		};
+		struct autonuma_verdict an = manager_autonuma(m, i);
 		bool want = n_only == 0;
 
+		v.autonuma_state = autonuma_state_to_string(an.state);
+		v.autonuma_reason = an.reason;
 		for (size_t k = 0; k < n_only && !want; k++)
 			want = streq(only[k], c->path);
 		if (!want)

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/autonuma.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
@@ -474,4 +476,22 @@ int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret)
 	memcpy(buf, p, len);
 	buf[len] = '\0';
 	return proc_parse_hex_mask(buf, ret);
+}
+
+int proc_read_numa_balancing(int proc_fd)
+{
+	uint64_t v;
+
+	if (read_u64_at(proc_fd, "sys/kernel/numa_balancing", &v) < 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+unsigned proc_read_kernel_version(int proc_fd)
+{
+	char buf[256];
+
+	if (read_line_at(proc_fd, "sys/kernel/osrelease", buf, sizeof(buf)) < 0)
+		return 0;
+	return autonuma_kernel_version(buf);
 }

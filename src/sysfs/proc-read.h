@@ -85,3 +85,10 @@ int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret);
 
 /* Parse the comma-separated hex mask format of Mems_allowed / Cpus_allowed (low 64 bits). */
 int proc_parse_hex_mask(const char *s, uint64_t *ret);
+
+/* kernel.numa_balancing (<proc>/sys/kernel/numa_balancing), or -1 when it cannot be read. */
+int proc_read_numa_balancing(int proc_fd);
+
+/* The running kernel's version as major * 100 + minor (<proc>/sys/kernel/osrelease), 0 when
+ * unknown. */
+unsigned proc_read_kernel_version(int proc_fd);
