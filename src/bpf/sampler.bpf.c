@@ -28,8 +28,8 @@
  * for the current task; prev's comes from the record written when prev switched in), and plain
  * adds into the record. While a CPU keeps running tasks of one cgroup (ping-pong between two
  * threads, a task and idle, a busy service) the stints add up in the record (pend_ns) and the
- * per-CPU hash of cgroup totals is touched only when the cgroup changes: one lookup plus a plain
- * add into this CPU's slot (no atomic, no shared cache line). Userspace counts the pending sum
+ * per-CPU hash of cgroup totals is touched only when the cgroup changes or the sum reaches
+ * 10 ms: one lookup plus a plain add into this CPU's slot (no atomic, no shared cache line). Userspace counts the pending sum
  * like the run in progress (below). Measured with BPF run-time statistics on the 6.18
  * development host (a virtual machine), the hash lookup was half of the ~200 ns the program
  * took before the record kept the sum; bench/sampler-cost reports the current number. The
@@ -56,8 +56,9 @@
  * the record does not describe the task switching out, the switch that put it here was never
  * seen: the first switch after attach, or a kernel that does not emit every sched_switch (the
  * 6.18 development host skips some, e.g. switches out of the idle task). A fair task is then
- * charged from the kernel's number alone (SAMPLER_STAT_RECOVERED); anything else is not
- * charged (SAMPLER_STAT_UNTRACKED). A task that runs without switching (a busy thread alone on
+ * charged the kernel's number, capped at the time since the last switch the record saw (or
+ * since attach, which userspace writes into the record), since prev came on after it
+ * (SAMPLER_STAT_RECOVERED); anything else is not charged (SAMPLER_STAT_UNTRACKED). A task that runs without switching (a busy thread alone on
  * its CPU) would be seen only when it stops, so the record of the running task (tid, cgroup,
  * start) is published under a generation count and userspace adds the run in progress at
  * read time.
@@ -121,6 +122,11 @@ struct {
  * to look its current cgroup up again. */
 __u32 nr_managed;
 __u32 managed_gen;
+
+/* The pending sum of a CPU's current cgroup goes into the map once it reaches this much: what
+ * a reader can miss for a moment (sysfs/bpf-sampler.c) stays small, and the map is still
+ * touched only once per 10 ms of CPU time while the cgroup does not change. */
+#define PEND_FLUSH_NS 10000000ull
 
 /* The first priority of the fair class (include/linux/sched/prio.h); lower is RT or deadline. */
 #define MAX_RT_PRIO 100
@@ -193,9 +199,15 @@ static __always_inline void charge(struct sampler_cpu *c, const struct task_stru
 			flush(c, c->pend_cgroup_id, c->pend_ns);
 		c->pend_cgroup_id = cgid;
 		c->pend_ns = 0;
+		c->pend_gen++;
 		c->managed_gen = gen - 1;
 	}
 	c->pend_ns += delta;
+	if (c->pend_ns >= PEND_FLUSH_NS) {
+		flush(c, cgid, c->pend_ns);
+		c->pend_ns = 0;
+		c->pend_gen++;
+	}
 	if (c->managed_gen != gen) {
 		c->pend_managed = nr_managed && bpf_map_lookup_elem(&managed, &cgid);
 		c->managed_gen = gen;
@@ -233,6 +245,10 @@ int BPF_PROG(sampler_switch, bool preempt, struct task_struct *prev, struct task
 			__u64 stint = prev->se.sum_exec_runtime - prev->se.prev_sum_exec_runtime;
 
 			if (!seen) {
+				/* prev came on after the last switch this CPU recorded (or after
+				 * attach, which userspace wrote as the start): no longer than that. */
+				if (c->start_ns && now >= c->start_ns && stint > now - c->start_ns)
+					stint = now - c->start_ns;
 				c->stats[SAMPLER_STAT_RECOVERED]++;
 				charge(c, prev, task_cgroup_id(prev), stint);
 			} else {

@@ -40,10 +40,10 @@ enum sampler_stat {
 /*
  * The per-CPU record (a one-entry per-CPU array): who runs on this CPU since when, the CPU's
  * node, the run time charged to the current cgroup but not yet added to the map, and the
- * counters. The program increments gen_begin before it changes anything and
- * sets gen_end to the same value when it is done; the two sit at opposite ends so that a copy
- * made in address order (as the kernel's map lookup copies) is whole when they are equal.
- * Userspace uses a whole record to count the run still in progress on the CPU.
+ * counters. The program increments gen_begin before it changes anything and sets gen_end to
+ * the same value when it is done; the two sit at opposite ends so that a copy made in address
+ * order (as the kernel's map lookup copies) is whole when they are equal. Userspace uses whole
+ * records to count the run still in progress and the pending sum (sysfs/bpf-sampler.c).
  */
 struct sampler_cpu {
 	__u64 gen_end;        /* == gen_begin when the record is consistent (written last) */
@@ -56,7 +56,7 @@ struct sampler_cpu {
 	__u64 pend_cgroup_id; /* the cgroup whose stints on this CPU add up in pend_ns */
 	__u64 pend_ns;        /* charged, not yet added to the per-cgroup map */
 	__u32 pend_managed;   /* pend_cgroup_id is in the managed set */
-	__u32 pad;
+	__u32 pend_gen;       /* incremented when pend_cgroup_id changes (pend_ns is flushed) */
 	__u64 stats[_SAMPLER_STAT_MAX];
 	__u64 gen_begin;      /* incremented first on every switch */
 };

@@ -11,17 +11,20 @@
  *    the moment; the per-thread map likewise.
  * 2. What the maps do not have yet. A thread that has been on a CPU since before the window
  *    is in no total, and the program keeps the stints of a CPU's current cgroup in the CPU's
- *    record until the cgroup changes. Each CPU's record is read before and after the maps;
- *    where both copies are whole (generation counts equal) and the same, no switch happened on
- *    that CPU while the maps were read, so its pending sum and now - start for the running
- *    thread are added without counting anything twice. Where a switch did happen they are in
- *    the maps already, or will be at the next read.
+ *    record until the cgroup changes. Each CPU's record is read before and after the maps.
+ *    From the copy after (when it is whole: its generation counts agree) the running thread's
+ *    now - start is added, "now" taken just before that copy; its stint is charged nowhere
+ *    until it ends. The pending sum is added when the CPU's cgroup did not change while the
+ *    maps were read (pend_gen the same in both copies), so none of it was flushed into the
+ *    map in the meantime. Otherwise it is in the maps already, or will be at the next read;
+ *    when that is more than 20 ms (a long run ended during the read), the read is repeated, so
+ *    that it does not land in the next window instead.
  * 3. Windows. Each (cgroup, node) and (thread, node) keeps the high-water mark of what earlier
  *    reads saw; the window is the growth of that mark. A view is never above the truth (the
  *    maps are read before the records are confirmed, and in-progress runs end at "now"), so
- *    the mark never over-counts; where a view falls back (an in-progress run that was counted
- *    and then not, because its CPU switched during the next read), the mark holds and the time
- *    is counted once, when the totals catch up.
+ *    the mark never over-counts; where a view falls back (a pending sum that was counted and
+ *    then not, because its CPU changed cgroups during the next read), the mark holds and the
+ *    time is counted once, when the totals catch up.
  * 4. Snapshot and sweep. Each cgroup of the snapshot gets its own window, then the reverse
  *    pre-order pass makes the numbers hierarchical as placement_compute() does; processes of
  *    managed cgroups sum their threads. Map entries (and marks) of cgroups no longer in the
@@ -50,6 +53,10 @@
 
 /* Entries per batched map read; grown when the kernel says a bucket does not fit (-ENOSPC). */
 #define BATCH_ENTRIES 1024
+/* A read is repeated (up to READ_ATTEMPTS times) when a CPU with more than AT_RISK_NS of
+ * uncounted run time switched during it (read_at_risk()). */
+#define READ_ATTEMPTS 4
+#define AT_RISK_NS (20 * 1000000ull)
 /* Upper bound for the map sizes a caller may ask for: well above any real machine, and far
  * from overflowing the buffer sizes computed from them. */
 #define MAX_MAP_ENTRIES (1u << 22)
@@ -322,8 +329,9 @@ int sampler_open(const struct numab_roots *roots, const struct sampler_options *
 	return 0;
 }
 
-/* Write each CPU's record: its node, and no task (so the first switch charges nothing). The
- * counters and generations are kept. Only while detached: the program is the writer then. */
+/* Write each CPU's record: its node, no task, and now as the start, so that the first switch
+ * charges the task it takes off no more than the time since. The counters and generations
+ * are kept. Only while detached: the program is the only other writer. */
 static int write_records(struct sampler *s, const struct topology *topo, bool keep)
 {
 	int fd = bpf_map__fd(s->skel->maps.cpus);
@@ -341,7 +349,7 @@ static int write_records(struct sampler *s, const struct topology *topo, bool ke
 
 			c->node = node >= 0 ? (uint32_t)node : SAMPLER_NODE_NONE;
 		}
-		c->start_ns = 0;
+		c->start_ns = now_ns();
 		c->tid = c->tgid = 0;
 		c->cgroup_id = 0;
 		c->gen_end = c->gen_begin;
@@ -580,41 +588,74 @@ static bool record_whole(const struct sampler_cpu *c)
 	return c->gen_begin == c->gen_end;
 }
 
-/* Add the runs in progress on CPUs that did not switch while the maps were read. */
-static int add_running(struct sampler *s, uint64_t now, struct cg_table *cg, struct th_table *th)
+/*
+ * Whether a CPU switched while the maps were read with much at stake: the run in progress and
+ * the pending sum before the read, which the switch moved into the maps, maybe after the read
+ * passed their entries. Such a read would show less than the truth for a tick and the time
+ * would land in the next window: read again instead. Switches of CPUs that only run short
+ * stints put little at stake and do not cause a retry.
+ */
+static bool read_at_risk(const struct sampler *s, uint64_t now)
+{
+	for (unsigned cpu = 0; cpu < s->n_cpus; cpu++) {
+		const struct sampler_cpu *a = &s->rec_before[cpu], *b = &s->rec_after[cpu];
+		uint64_t stake;
+
+		if (record_whole(a) && record_whole(b) && a->gen_begin == b->gen_begin)
+			continue;
+		if (!record_whole(a))
+			return true;
+		stake = a->pend_ns;
+		if (a->tid && a->start_ns && now > a->start_ns)
+			stake += now - a->start_ns;
+		if (stake > AT_RISK_NS)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Add what the maps do not hold yet, from each CPU's record read after the maps (b), taken
+ * whole: the run in progress (now - start; now was taken before b was read, so the stint b
+ * names ran until then), and the pending sum of the CPU's current cgroup, when no flush
+ * happened while the maps were read (the same pend_gen in the record read before them, a), so
+ * that no part of it is in the map as well.
+ */
+static int add_unflushed(struct sampler *s, uint64_t now, struct cg_table *cg,
+			 struct th_table *th)
 {
 	unsigned span = cg->stride - 1;
 
 	for (unsigned cpu = 0; cpu < s->n_cpus; cpu++) {
 		const struct sampler_cpu *a = &s->rec_before[cpu], *b = &s->rec_after[cpu];
 		int node = s->cpu_node[cpu];
+		bool on_node = node >= 0 && (unsigned)node < span;
 		uint64_t *ns;
 
-		if (!record_whole(a) || !record_whole(b) || a->gen_begin != b->gen_begin)
+		if (!record_whole(b))
 			continue;
-		/* Stints of the CPU's current cgroup that the program has not added to the map. */
-		if (a->pend_ns && node >= 0 && (unsigned)node < span) {
-			ns = cg_table_add(cg, a->pend_cgroup_id);
+		if (b->pend_ns && on_node && record_whole(a) && a->pend_gen == b->pend_gen) {
+			ns = cg_table_add(cg, b->pend_cgroup_id);
 			if (!ns)
 				return -ENOMEM;
-			ns[node] = a->pend_ns;
+			ns[node] = b->pend_ns;
 		}
-		if (a->tid == 0 || a->start_ns == 0 || now <= a->start_ns)
+		if (b->tid == 0 || b->start_ns == 0 || now <= b->start_ns)
 			continue;
-		if (node >= 0 && (unsigned)node < span) {
-			ns = cg_table_add(cg, a->cgroup_id);
+		if (on_node) {
+			ns = cg_table_add(cg, b->cgroup_id);
 			if (!ns)
 				return -ENOMEM;
-			ns[node] = now - a->start_ns;
+			ns[node] = now - b->start_ns;
 		}
-		if (sampler_is_managed(s, a->cgroup_id)) {
+		if (sampler_is_managed(s, b->cgroup_id)) {
 			struct th_entry *e = th_table_add(th);
 
 			if (!e)
 				return -ENOMEM;
 			/* Keyed like the program keys it: the node it recorded for the CPU. */
-			*e = (struct th_entry){ .tid = a->tid, .node = a->node, .tgid = a->tgid,
-						.cgroup_id = a->cgroup_id, .ns = now - a->start_ns };
+			*e = (struct th_entry){ .tid = b->tid, .node = b->node, .tgid = b->tgid,
+						.cgroup_id = b->cgroup_id, .ns = now - b->start_ns };
 		}
 	}
 	return 0;
@@ -903,20 +944,27 @@ static int read_window(struct sampler *s, const struct topology *topo, struct sn
 	for (unsigned cpu = 0; cpu < s->n_cpus; cpu++)
 		s->cpu_node[cpu] = topo_cpu_to_node(topo, (int)cpu);
 
-	r = read_records(s, s->rec_before);
-	if (r < 0)
-		return r;
-	now = now_ns();
-	r = read_map(s, bpf_map__fd(s->skel->maps.cgroup_ns), fold_cgroups, &cg);
-	if (r < 0)
-		return r;
-	r = read_map(s, bpf_map__fd(s->skel->maps.thread_ns), collect_threads, &th);
-	if (r < 0)
-		return r;
-	r = read_records(s, s->rec_after);
-	if (r < 0)
-		return r;
-	r = add_running(s, now, &cg, &th);
+	for (unsigned attempt = 1;; attempt++) {
+		cg.n = 0;
+		th.n = 0;
+		r = read_records(s, s->rec_before);
+		if (r < 0)
+			return r;
+		r = read_map(s, bpf_map__fd(s->skel->maps.cgroup_ns), fold_cgroups, &cg);
+		if (r < 0)
+			return r;
+		r = read_map(s, bpf_map__fd(s->skel->maps.thread_ns), collect_threads, &th);
+		if (r < 0)
+			return r;
+		now = now_ns();
+		r = read_records(s, s->rec_after);
+		if (r < 0)
+			return r;
+		if (attempt >= READ_ATTEMPTS || !read_at_risk(s, now))
+			break;
+		log_debug("BPF sampler: a long run ended while the maps were read, reading again.");
+	}
+	r = add_unflushed(s, now, &cg, &th);
 	if (r < 0)
 		return r;
 	cg_table_sort(&cg);

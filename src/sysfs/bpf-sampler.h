@@ -93,7 +93,9 @@ bool sampler_is_managed(const struct sampler *s, uint64_t cgroup_id);
 
 /*
  * Fill the CPU placement of snap from the run time since the previous sampler_read() (the
- * first read after attach covers the time since attach): for every cgroup, cpu_ns[node] and
+ * first read after attach covers the time since attach, except the run in progress on a CPU
+ * that has not switched since the attach, which is seen when it ends: treat the first read
+ * as the baseline, as placement_compute() does): for every cgroup, cpu_ns[node] and
  * cpu_ns_total, hierarchical (its own threads plus its descendants'), as placement_compute()
  * fills them; for the processes in snap of managed cgroups, their cpu_ns from their threads
  * (those of other cgroups get zeros). The run still in progress on each CPU is included, so a

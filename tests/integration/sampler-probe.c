@@ -2,9 +2,10 @@
 /*
  * sampler-probe: measure the same window with the BPF placement sampler and with the /proc
  * method, side by side, for the host integration test (test-sampler.sh) and the VM scenario
- * (tests/vm/scenarios/sampler.sh). It loads and attaches the sampler, takes a snapshot, waits,
- * takes another, and prints for each named cgroup (and for those named with --managed, each of
- * its processes and threads) the CPU time per node that each method saw:
+ * (tests/vm/scenarios/sampler.sh). It loads and attaches the sampler, waits a second (every
+ * CPU switches once), takes a snapshot, waits, takes another, and prints for each named cgroup
+ * (and for those named with --managed, each of its processes and threads) the CPU time per
+ * node that each method saw:
  *
  *   cgroup path=/a id=N window_ms=W sampler_ns=S proc_ns=P s_node0=.. p_node0=.. ...
  *   process path=/a pid=N sampler_ns=S proc_ns=P s_node0=.. p_node0=.. ...
@@ -238,6 +239,9 @@ static int run(struct watched *w, int n_paths)
 		goto out_sampler;
 	}
 
+	/* Until a CPU switches once, the sampler does not know who runs there: let each CPU
+	 * switch before the baseline. */
+	(void)usleep(1000000);
 	r = snapshot_take(&roots, topo, SNAP_TASKS, &prev);
 	if (r < 0) {
 		log_error_errno(r, "Cannot take a snapshot: %m");
