@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/program-ctx.h"
@@ -278,13 +279,20 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 
 	idx = m->cur ? snapshot_find(m->cur, norm) : -ENOENT;
 	if (transient) {
-		if (idx < 0) {
+		struct stat st;
+
+		/* A cgroup created since the last tick is not in the snapshot yet. */
+		if (idx >= 0)
+			id = m->cur->cgroups[idx].id;
+		else if (fstatat(m->roots.cgroup_fd, streq(norm, "/") ? "." : norm + 1, &st, 0) == 0 &&
+			 S_ISDIR(st.st_mode))
+			id = st.st_ino;
+		else {
 			policy_values_done(&v);
 			return fail(ret_error, -ENOENT,
 				    "attach --transient: cgroup %s does not exist (a transient "
 				    "attachment dies with its cgroup)", norm);
 		}
-		id = m->cur->cgroups[idx].id;
 	}
 	r = program_prepare(m, norm, spec, ret_error);
 	if (r < 0) {
