@@ -43,6 +43,8 @@ struct fake_mm {
 	unsigned esrch_at_query;  /* this status query returns -ESRCH */
 	bool fail_migration;      /* moving calls migrate nothing: positive return */
 	bool report_huge;         /* huge_windows tells the THPs (else -EOPNOTSUPP) */
+	bool report_present;      /* next_present tells (else -EOPNOTSUPP) */
+	unsigned present_calls;
 	int last_flags;
 	/* What the moving calls were given: */
 	unsigned batch[FAKE_MAX_CALLS];      /* addresses per call */
@@ -218,6 +220,32 @@ static inline int fake_huge_windows(void *userdata, int pagemap_fd, uint64_t sta
 	return 0;
 }
 
+static inline int fake_next_present(void *userdata, int pagemap_fd, uint64_t start, uint64_t end,
+				     uint64_t *ret)
+{
+	struct fake_mm *f = userdata;
+	size_t lo = 0, hi = f->n;
+
+	if (!f->report_present)
+		return -EOPNOTSUPP;
+	f->present_calls++;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->pages[mid].addr < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < f->n && f->pages[lo].addr < end; lo++)
+		if (f->pages[lo].node >= 0) {
+			*ret = f->pages[lo].addr;
+			return 0;
+		}
+	*ret = end;
+	return 0;
+}
+
 static inline uint64_t fake_now(void *userdata)
 {
 	struct fake_mm *f = userdata;
@@ -230,6 +258,7 @@ static inline struct procmem_sys fake_sys(struct fake_mm *f)
 	return (struct procmem_sys){
 		.move_pages = fake_move_pages,
 		.huge_windows = fake_huge_windows,
+		.next_present = fake_next_present,
 		.now_ns = fake_now,
 		.userdata = f,
 	};

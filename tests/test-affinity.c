@@ -371,8 +371,14 @@ static void test_corrupt(void **state)
 	assert_int_equal(affinity_journal_count(j, 0, 0), 0);
 	assert_int_equal(fstatat(v.state_fd, "a.json.corrupt", &st, 0), 0);
 	affinity_journal_free(j);
-	/* The replacement is a valid, empty journal. */
+	/* The replacement is a valid, empty journal; restoring nothing is fine. */
 	assert_int_equal(affinity_journal_open(v.state_fd, "a.json", NCPUS, &v.sys, &j), 0);
+	{
+		struct affinity_result res;
+
+		assert_int_equal(affinity_restore(j, proc_fd(&v), 0, 0, &res), 0);
+		assert_int_equal(res.restored + res.dropped, 0);
+	}
 	affinity_journal_free(j);
 
 	tmpdir_write(v.t, "state/b.json", "[1, 2, 3]");

@@ -353,6 +353,29 @@ static void test_scan_estimate(void **state)
 	assert_true(est->bytes_per_node[1] == 600 * 4096ull);
 	assert_true(est->bytes_per_node[0] == 300 * 4096ull);
 
+	/* A sparse 8 TiB reservation: with the kernel telling where present pages are, a
+	 * sweep is a few queries and the estimate is exact. */
+	{
+		struct fake_mm g = { .query_ns = 1000, .report_present = true };
+		struct procmem_sys gs = fake_sys(&g);
+		struct procmem *sp;
+
+		fake_add_range(&g, 0x100000000000ull, 100, 1);
+		fake_add_range(&g, 0x17ff00000000ull, 50, 0);
+		params = (struct procmem_params){ .scan_pages = 4096, .stride_pages = 1 };
+		assert_int_equal(procmem_new(43, 1, &params, &sp), 0);
+		assert_int_equal(procmem_load_text(sp, "100000000000-180000000000 rw-p 00000000 00:00 0\n",
+						   "100000000000 default\n", 0), 0);
+		assert_int_equal(procmem_scan(sp, &gs, &res), 0);
+		assert_true(res.sweep_completed);
+		assert_true(res.calls <= 4);
+		est = procmem_estimate_get(sp);
+		assert_true(est->bytes_per_node[1] == 100 * 4096ull);
+		assert_true(est->bytes_per_node[0] == 50 * 4096ull);
+		procmem_free(sp);
+		fake_done(&g);
+	}
+
 	/* The process exits mid-scan. */
 	f.esrch_at_query = f.query_calls + 1;
 	assert_int_equal(procmem_scan(pm, &sys, &res), 0);

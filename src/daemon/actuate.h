@@ -151,9 +151,12 @@ struct actuate_engine *actuate_engine_free(struct actuate_engine *e);
  * against its Mems_allowed; the pidfd is checked again around every moving call. Only pages
  * found misplaced by a status query are passed, one address per PMD-mapped folio where the
  * kernel tells which those are (PAGEMAP_SCAN, Linux 6.7+); pages of the process's own policy
- * ranges are never looked at (procmem). The budget is never exceeded: a unit (a page, or a
- * 2 MiB window that may be one folio) that does not fit ends the call with
- * ACTUATE_STOP_BUDGET and needs_bytes set.
+ * ranges are never looked at (procmem). The bytes passed never exceed the budget: small pages
+ * are taken up to it; a unit that cannot be split (a PMD-mapped THP, a 2 MiB window whose 512
+ * pages sit on one node and may be one THP, a hugetlb page) and does not fit ends the call
+ * with ACTUATE_STOP_BUDGET and needs_bytes set (the caller's bucket may have to save up for
+ * it). Only a PTE-mapped large folio (mTHP) cut at the budget can move more than was passed:
+ * the rest of that one folio.
  *
  * Returns 0 when the call ran, whatever made it stop (including a process that vanished, which
  * is logged at debug only), and fills *ret; a negative errno for bad arguments (-EINVAL) or

@@ -884,7 +884,8 @@ int affinity_restore(struct affinity_journal *j, int proc_fd, pid_t pid, uint64_
 	if (!cur)
 		return -ENOMEM;
 	/* Grouped by process: one pin per process. */
-	qsort(j->rec, j->n, sizeof(*j->rec), cmp_rec);
+	if (j->n > 1)
+		qsort(j->rec, j->n, sizeof(*j->rec), cmp_rec);
 	for (size_t i = 0; i < j->n;) {
 		struct procmem_pin pin = PROCMEM_PIN_NULL;
 		size_t end = i;

@@ -70,6 +70,7 @@
 
 #ifndef PAGEMAP_SCAN
 /* Linux 6.7 uapi (linux/fs.h); Debian 12's headers predate it. */
+#define PAGE_IS_PRESENT (1 << 3)
 #define PAGE_IS_HUGE (1 << 6)
 struct page_region {
 	uint64_t start;
@@ -108,7 +109,7 @@ static int live_huge_windows(void *userdata, int pagemap_fd, uint64_t start, uin
 	uint64_t pos = start;
 
 	if (pagemap_fd < 0)
-		return -EOPNOTSUPP;
+		return -EBADF; /* not opened (the process is gone?): not the kernel's lack */
 	while (pos < end) {
 		struct pm_scan_arg arg = {
 			.size = sizeof(arg),
@@ -141,6 +142,36 @@ static int live_huge_windows(void *userdata, int pagemap_fd, uint64_t start, uin
 	return 0;
 }
 
+static int live_next_present(void *userdata, int pagemap_fd, uint64_t start, uint64_t end,
+			     uint64_t *ret)
+{
+	struct page_region region;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = start,
+		.end = end,
+		.vec = (uint64_t)(uintptr_t)&region,
+		.vec_len = 1,
+		.max_pages = 1,
+		.category_mask = PAGE_IS_PRESENT,
+		.return_mask = PAGE_IS_PRESENT,
+	};
+	int n;
+
+	if (pagemap_fd < 0)
+		return -EBADF; /* not opened (the process is gone?): not the kernel's lack */
+	n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+	if (n < 0)
+		return errno == ENOTTY || errno == EINVAL ? -EOPNOTSUPP : -errno;
+	if (n > 0)
+		*ret = MAX(region.start, start);
+	else if (arg.walk_end >= end)
+		*ret = end;
+	else
+		*ret = MAX(arg.walk_end, start); /* stopped early: go on from there */
+	return 0;
+}
+
 static uint64_t live_now_ns(void *userdata)
 {
 	struct timespec ts;
@@ -152,6 +183,7 @@ static uint64_t live_now_ns(void *userdata)
 const struct procmem_sys procmem_sys_live = {
 	.move_pages = live_move_pages,
 	.huge_windows = live_huge_windows,
+	.next_present = live_next_present,
 	.now_ns = live_now_ns,
 };
 
@@ -360,6 +392,7 @@ int procmem_new(pid_t pid, uint64_t start_time, const struct procmem_params *par
 		return -ENOMEM;
 	pm->pid = pid;
 	pm->start_time = start_time;
+	pm->proc_fd = -EBADF;
 	if (params)
 		pm->params = *params;
 	if (pm->params.scan_pages == 0)
@@ -575,6 +608,7 @@ int procmem_load(struct procmem *pm, int proc_fd, uint64_t now_ns)
 	r = read_maps(pm, proc_fd, &maps);
 	if (r < 0)
 		return r;
+	pm->proc_fd = proc_fd;
 	snprintf(path, sizeof(path), "%d/numa_maps", pm->pid);
 	r = read_full_file_at(proc_fd, path, 256u << 20, &numa_maps, NULL);
 	if (r < 0)
@@ -590,6 +624,7 @@ int procmem_refresh_maps(struct procmem *pm, int proc_fd, uint64_t now_ns)
 	r = read_maps(pm, proc_fd, &maps);
 	if (r < 0)
 		return r;
+	pm->proc_fd = proc_fd;
 	return load(pm, maps, NULL, now_ns);
 }
 
@@ -671,6 +706,44 @@ size_t procmem_collect(const struct procmem *pm, uint64_t *cursor, unsigned stri
 	return n;
 }
 
+int procmem_open_pagemap(int proc_fd, pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	if (proc_fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "%d/pagemap", pid);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int procmem_skip_absent(const struct procmem *pm, const struct procmem_sys *sys, int pagemap_fd,
+			uint64_t *cursor)
+{
+	uint64_t pos = *cursor;
+
+	if (!sys->next_present)
+		return -EOPNOTSUPP;
+	for (size_t i = range_at_or_after(pm, pos); i < pm->n_ranges; i++) {
+		const struct procmem_range *r = &pm->ranges[i];
+		uint64_t start = MAX(pos, r->start), next;
+		int k;
+
+		start = r->start + (start - r->start) / r->page_bytes * r->page_bytes;
+		k = sys->next_present(sys->userdata, pagemap_fd, start, r->end, &next);
+		if (k < 0)
+			return k;
+		if (next < r->end) {
+			*cursor = r->start + (next - r->start) / r->page_bytes * r->page_bytes;
+			return 0;
+		}
+	}
+	/* Nothing present after the cursor: to the end, where the walk wraps. */
+	*cursor = pm->n_ranges ? pm->ranges[pm->n_ranges - 1].end : 0;
+	return 0;
+}
+
 unsigned procmem_stride(const struct procmem *pm)
 {
 	uint64_t pages, per_sweep;
@@ -698,6 +771,8 @@ int procmem_scan(struct procmem *pm, const struct procmem_sys *sys,
 	struct procmem_scan_result res = {};
 	unsigned stride = procmem_stride(pm);
 	uint64_t left = pm->params.scan_pages;
+	_cleanup_close_ int pagemap_fd = -EBADF;
+	bool can_skip = sys->next_present != NULL;
 
 	if (pm->cur.sampled_pages == 0 || pm->cur.stride_pages != stride) {
 		/* A new sweep (or the stride changed: restart, the samples would not mix). */
@@ -705,12 +780,19 @@ int procmem_scan(struct procmem *pm, const struct procmem_sys *sys,
 			pm->scan_cursor = 0;
 		estimate_begin(&pm->cur, stride, sys->now_ns(sys->userdata));
 	}
+	if (can_skip)
+		pagemap_fd = procmem_open_pagemap(pm->proc_fd, pm->pid);
 	while (left > 0) {
 		bool wrapped;
-		size_t n = procmem_collect(pm, &pm->scan_cursor, stride, addrs, idx,
-					   MIN(left, (uint64_t)PROCMEM_QUERY_CHUNK), &wrapped);
+		size_t n;
 		uint64_t t0, t1;
 		long r;
+
+		/* Over unpopulated address space in one step where the kernel tells. */
+		if (can_skip && procmem_skip_absent(pm, sys, pagemap_fd, &pm->scan_cursor) < 0)
+			can_skip = false;
+		n = procmem_collect(pm, &pm->scan_cursor, stride, addrs, idx,
+				    MIN(left, (uint64_t)PROCMEM_QUERY_CHUNK), &wrapped);
 
 		if (n > 0) {
 			t0 = sys->now_ns(sys->userdata);

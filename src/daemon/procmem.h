@@ -55,13 +55,22 @@ struct procmem_sys {
 	 * /proc/<pid>/pagemap, or -EBADF. */
 	int (*huge_windows)(void *userdata, int pagemap_fd, uint64_t start, uint64_t end,
 			    uint64_t *bits);
+	/* The first address in [start, end) (page-aligned) that has a present page, in *ret, or
+	 * end when none has: lets a walk skip unpopulated address space (sanitizer shadow, JVM
+	 * and Go heap reservations: terabytes of mappings with nothing in them) in one syscall
+	 * instead of one status query per page. Returns 0, or a negative errno; -EOPNOTSUPP
+	 * when the kernel cannot tell (PAGEMAP_SCAN, Linux 6.7+). May be NULL. */
+	int (*next_present)(void *userdata, int pagemap_fd, uint64_t start, uint64_t end,
+			    uint64_t *ret);
 	/* CLOCK_MONOTONIC in nanoseconds. */
 	uint64_t (*now_ns)(void *userdata);
 	void *userdata;
 };
 
 /* The real kernel: the raw move_pages syscall (no libnuma: its constructor reads sysfs at load
- * time, and its move_pages() is the same syscall), PAGEMAP_SCAN, clock_gettime(). */
+ * time, and its move_pages() is the same syscall), PAGEMAP_SCAN, clock_gettime(). Without
+ * PAGEMAP_SCAN (Linux 6.1-6.6) every page of a sparse mapping is queried: callers bound
+ * actuate_move() by time (max_time_ns), procmem_scan() is bounded by params.scan_pages. */
 extern const struct procmem_sys procmem_sys_live;
 
 /* ---------------------------------------------------------------- the process pin */
@@ -214,6 +223,8 @@ struct procmem {
 	struct procmem_estimate cur;  /* the sweep in progress */
 	struct procmem_estimate last; /* the last complete sweep */
 	uint64_t maps_ns;             /* when maps were read */
+	int proc_fd;                  /* the procfs root procmem_load() was given (borrowed, not
+				       * closed), for /proc/<pid>/pagemap; -EBADF before */
 };
 
 /* A new object for pid (start_time from the snapshot's proc_sample). params NULL: defaults.
@@ -250,6 +261,16 @@ int procmem_load_text(struct procmem *pm, const char *maps_text, const char *num
 size_t procmem_collect(const struct procmem *pm, uint64_t *cursor, unsigned stride, void **addrs,
 		       uint32_t *range_idx, size_t max, bool *ret_wrapped);
 
+/* Move *cursor forward over address space without present pages, to the first present page at
+ * or after it in the eligible ranges (or to the end of the last range: procmem_collect() then
+ * wraps). Asks sys->next_present() once per range looked at. Returns 0, or a negative errno
+ * with *cursor unchanged (-EOPNOTSUPP: the kernel cannot tell; just collect). */
+int procmem_skip_absent(const struct procmem *pm, const struct procmem_sys *sys, int pagemap_fd,
+			uint64_t *cursor);
+
+/* Open /proc/<pid>/pagemap relative to proc_fd: an fd, or a negative errno. */
+int procmem_open_pagemap(int proc_fd, pid_t pid);
+
 /* Index of the range holding addr, or -1. Binary search. */
 ssize_t procmem_range_of(const struct procmem *pm, uint64_t addr);
 
@@ -263,7 +284,8 @@ struct procmem_scan_result {
 
 /*
  * One tick of scanning: at most params.scan_pages status queries (move_pages with nodes NULL:
- * no page moves, no LRU drain), from scan_cursor, wrapping around. Feeds the estimate.
+ * no page moves, no LRU drain), from scan_cursor, wrapping around, skipping address space
+ * without present pages where the kernel tells (procmem_skip_absent()). Feeds the estimate.
  * Returns 0 (also when the process vanished: see ret->vanished), or a negative errno.
  */
 int procmem_scan(struct procmem *pm, const struct procmem_sys *sys,
