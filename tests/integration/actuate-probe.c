@@ -9,8 +9,9 @@
  *                          [--bind-node N] [--exit-after-ms MS] [--ready FILE]
  *       a process to act on: N MiB of anonymous memory with a known pattern, T sleeping
  *       threads (the first narrowed to CPU C), the memory optionally under its own
- *       mbind(MPOL_BIND) to node N (numab must never move it); SIGUSR1 starts one more thread; SIGTERM checks
- *       the pattern and prints "CHECKSUM OK" (exit 0) or "CHECKSUM FAIL" (exit 2)
+ *       mbind(MPOL_BIND) to node N (numab must never move it); SIGUSR1 starts one more
+ *       thread; SIGTERM checks the pattern and prints "CHECKSUM OK" (exit 0) or
+ *       "CHECKSUM FAIL" (exit 2)
  *   actuate-probe status PID [--scan-pages N]
  *       procmem_load() and procmem_scan() until a sweep completes: where its pages are
  *   actuate-probe move PID --to NODE [--from LIST] [--budget SIZE] [--free SIZE] [--dry-run]
