@@ -133,6 +133,8 @@ static void explain_print_text(json_object *o)
 			       strna(jstr(p, "message")));
 		}
 	}
+	if (json_object_object_get_ex(o, "runtime", &runtime) && jstr(runtime, "balanced_by"))
+		printf("  balanced by: %s\n", jstr(runtime, "balanced_by"));
 	if (json_object_object_get_ex(o, "runtime", &runtime) && jstr(runtime, "note"))
 		printf("  numabd: %s\n", jstr(runtime, "note"));
 }

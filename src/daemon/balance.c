@@ -22,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/placement.h"
 #include "daemon/balance.h"
+#include "daemon/kops.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
@@ -454,6 +456,52 @@ void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st)
 	log_info("cgroup %s: unpinned.", c->path);
 }
 
+void balance_kernel_detach(struct manager *m, unsigned idx, struct cg_state *st)
+{
+	close(st->kops_fd);
+	st->kops_fd = -1;
+	log_info("cgroup %s: in-kernel bpf_numab_ops detached.", m->cur->cgroups[idx].path);
+}
+
+/*
+ * Mode kernel. On a kernel with bpf_numab_ops (the numab series) the kernel balances the
+ * cgroup on its own, kernel.numa_balancing staying 0: numabd attaches an ops that enables it,
+ * in memory tiering mode too when the cgroup may use slow-tier nodes, with the cgroup's hot
+ * threshold. Elsewhere the cgroup is left to the global AutoNUMA.
+ */
+static void balance_kernel(struct manager *m, unsigned idx, const struct policy_result *r,
+			   struct cg_state *st)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+	uint64_t hot = r->effective.hot_threshold_usec / 1000;
+	uint32_t hot_ms = hot > UINT32_MAX ? UINT32_MAX : (uint32_t)hot;
+	bool tiering = (m->topo->slow_node_mask & r->effective.nodes) != 0;
+	int fd;
+
+	if (!m->kops) {
+		note(st, "left to AutoNUMA (kernel.numa_balancing=%d); this kernel has no "
+		     "bpf_numab_ops", m->autonuma);
+		return;
+	}
+	if (st->kops_fd >= 0 && (st->kops_hot_ms != hot_ms || st->kops_tiering != tiering))
+		balance_kernel_detach(m, idx, st);
+	if (st->kops_fd < 0 && !m->opts.dry_run) {
+		fd = kops_attach(c->id, tiering, hot_ms);
+		if (fd < 0) {
+			note(st, "cannot attach the in-kernel bpf_numab_ops: %s", strerror(-fd));
+			return;
+		}
+		st->kops_fd = fd;
+		st->kops_hot_ms = hot_ms;
+		st->kops_tiering = tiering;
+		log_info("cgroup %s: in-kernel bpf_numab_ops attached (%s, hot threshold %u ms).",
+			 c->path, tiering ? "normal and tiering" : "normal", hot_ms);
+	}
+	note(st, "balanced by the kernel: bpf_numab_ops%s (%s, hot threshold %u ms)",
+	     m->opts.dry_run ? " would be attached" : " attached by numabd",
+	     tiering ? "normal and tiering" : "normal", hot_ms);
+}
+
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
 		    struct cg_state *st, uint64_t now_usec)
 {
@@ -473,7 +521,7 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 		balance_pin(m, idx, r, st, now_usec);
 		break;
 	case POLICY_MODE_KERNEL:
-		note(st, "left to AutoNUMA (kernel.numa_balancing=%d)", m->autonuma);
+		balance_kernel(m, idx, r, st);
 		break;
 	default:
 		note(st, "mode %s is not available in this version of numabd",

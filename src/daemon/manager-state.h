@@ -53,6 +53,9 @@ struct cg_state {
 	uint64_t pin_candidate;       /* pin: a different set seen at the last evaluation */
 	unsigned pin_candidate_evals;
 	char note[160];               /* why nothing happened, for status ("" when acting) */
+	int kops_fd;                  /* mode kernel: the in-kernel bpf_numab_ops link, -1 none */
+	uint32_t kops_hot_ms;         /* ... and its hot threshold and tiering */
+	bool kops_tiering;
 };
 
 struct manager {
@@ -85,6 +88,7 @@ struct manager {
 	int autonuma_saved;           /* the value numabd replaced (AutoNUMA=off), -1 none */
 	bool ready_sent;
 	bool reload_pending;
+	int kops;                     /* kernel has bpf_numab_ops: 1, else 0 (kops_probe) */
 };
 
 /* Whether the kernel balances cgroup idx of m->cur too, and why. */
@@ -102,6 +106,11 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 
 /* Undo pin placements of cgroup idx's processes (mode changed or numabd stops). */
 void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st);
+/* Mode kernel left: detach the in-kernel bpf_numab_ops numabd attached. */
+void balance_kernel_detach(struct manager *m, unsigned idx, struct cg_state *st);
+/* Which path balances a cgroup in @mode: "numabd", "kernel-bpf", "kernel-autonuma", "none". */
+const char *manager_balanced_by(const struct manager *m, const struct cg_state *st,
+				enum policy_mode mode);
 
 /* Handle a control request (verbs.c). */
 int verbs_handle(void *userdata, const char *verb, json_object *args, json_object **ret_result,

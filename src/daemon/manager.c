@@ -26,8 +26,10 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/placement.h"
+#include "daemon/kops.h"
 #include "daemon/manager-state.h"
 #include "daemon/program-verbs.h"
 #include "daemon/programs.h"
@@ -71,7 +73,12 @@ uint64_t manager_now_usec(void)
 
 static void cg_state_free(void *p)
 {
-	free(p);
+	struct cg_state *st = p;
+
+	/* Closing the link detaches the in-kernel ops (mode kernel). */
+	if (st->kops_fd >= 0)
+		close(st->kops_fd);
+	free(st);
 }
 
 static void managed_proc_free(void *p)
@@ -80,6 +87,21 @@ static void managed_proc_free(void *p)
 
 	procmem_free(mp->pm);
 	free(mp);
+}
+
+const char *manager_balanced_by(const struct manager *m, const struct cg_state *st,
+				enum policy_mode mode)
+{
+	switch (mode) {
+	case POLICY_MODE_OFF:
+		return "none";
+	case POLICY_MODE_KERNEL:
+		if (st && st->kops_fd >= 0)
+			return "kernel-bpf";
+		return m->autonuma > 0 ? "kernel-autonuma" : "none";
+	default:
+		return "numabd";
+	}
 }
 
 struct cg_state *manager_cg_state(struct manager *m, const char *path)
@@ -92,6 +114,7 @@ struct cg_state *manager_cg_state(struct manager *m, const char *path)
 	if (!st)
 		return NULL;
 	st->locality = -1.0;
+	st->kops_fd = -1;
 	if (hashmap_put(m->cgroups, path, st) < 0) {
 		free(st);
 		return NULL;
@@ -295,6 +318,8 @@ static void manager_tick(struct manager *m)
 		st->seen_tick = m->tick;
 		if (st->last_mode == POLICY_MODE_PIN && mode != POLICY_MODE_PIN)
 			balance_unpin(m, i, st);
+		if (mode != POLICY_MODE_KERNEL && st->kops_fd >= 0)
+			balance_kernel_detach(m, i, st);
 		if (mode != st->last_mode) {
 			if (st->last_eval_usec || mode != POLICY_MODE_OFF)
 				log_info("cgroup %s: mode %s (was %s).", s->cgroups[i].path,
@@ -526,6 +551,10 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 			goto fail;
 	}
 	autonuma_take_over(m);
+	m->kops = kops_probe() == 1;
+	if (m->kops)
+		log_info("The kernel has bpf_numab_ops: cgroups in mode kernel are balanced by the "
+			 "kernel, each on its own.");
 	log_info("numabd %s: %u node%s, cgroup v2 at %s, %zu config rule%s%s.", NUMAB_VERSION,
 		 topo_n_nodes(m->topo), topo_n_nodes(m->topo) == 1 ? "" : "s", m->roots.cgroup_path,
 		 m->config->n_rules, m->config->n_rules == 1 ? "" : "s",

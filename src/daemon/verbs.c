@@ -85,6 +85,8 @@ static json_object *runtime_json(const struct manager *m, const struct cg_state 
 
 	json_object_object_add(o, "note", st && st->note[0] ? json_object_new_string(st->note)
 							     : NULL);
+	json_object_object_add(o, "balanced_by",
+			       json_object_new_string(manager_balanced_by(m, st, mode)));
 	if (!st)
 		return o;
 	if (mode == POLICY_MODE_FOLLOW) {
