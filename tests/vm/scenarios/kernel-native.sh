@@ -109,6 +109,55 @@ if [ "$NUMAB_SHAPE" = 2n ]; then
 	cg_destroy kn/p
 fi
 
+# ------------------------------------------------------------ numabd drives it (2n)
+if [ "$NUMAB_SHAPE" = 2n ]; then
+	if have numabd && have numabctl; then
+		mkdir -p /etc/numab/numab.conf.d /var/lib/numab
+		cat >/etc/numab/numab.conf <<CONF
+[Daemon]
+Interval=1s
+
+[Match]
+Cgroup=/kn/nd
+Mode=kernel
+CONF
+		cg_create kn/nd && cg_create kn/nd_off || { fail setup "cannot create cgroups"; finish; }
+		wl_start nd kn/nd --mib 64 --threads 1 --cpu-node 0 --mem-node 1 || { fail setup "no workload"; finish; }
+		wl_start ndoff kn/nd_off --mib 64 --threads 1 --cpu-node 0 --mem-node 1 || { fail setup "no workload"; finish; }
+		numabd >>/run/numabd.log 2>&1 &
+		NPID=$!
+		wait_until 15 numabctl reload
+		if wait_until 30 sh -c 'numabctl -j explain /kn/nd | grep -qE "\"balanced_by\": *\"kernel-bpf\""'; then
+			pass numabd_explain "numabctl explain /kn/nd: balanced by kernel-bpf"
+		else
+			fail numabd_explain "numabctl explain /kn/nd does not say kernel-bpf"
+		fi
+		numabctl explain /kn/nd
+		numabctl explain /kn/nd_off | grep -i 'balanced by'
+		t0=$(uptime_ms)
+		if wait_until 120 pct_at_least kn/nd 0 90; then
+			pass numabd_fixed "kn/nd (mode kernel): $(cg_node_pct kn/nd 0)% on node 0 after $(( ($(uptime_ms) - t0) / 1000 )) s, numa_bpf_scans $(memstat kn/nd numa_bpf_scans)"
+		else
+			fail numabd_fixed "kn/nd: $(cg_node_pct kn/nd 0)% on node 0 after 120 s"
+		fi
+		expect_eq numabd_off_untouched "$(memstat kn/nd_off numa_hint_faults)" 0 "kn/nd_off (mode off) numa_hint_faults:"
+		expect_eq numabd_global_off "$(get_numa_balancing)" 0 "kernel.numa_balancing with numabd:"
+		kill -TERM "$NPID" 2>/dev/null
+		wait "$NPID" 2>/dev/null
+		sleep 2
+		scans=$(memstat kn/nd numa_bpf_scans)
+		sleep 4
+		expect_le numabd_detached "$(( $(memstat kn/nd numa_bpf_scans) - scans ))" 1 "kn/nd scans in 4 s after numabd stopped:"
+		wl_stop_check nd checksum_numabd
+		wl_stop ndoff >/dev/null 2>&1
+		cg_destroy kn/nd
+		cg_destroy kn/nd_off
+		tail -n 5 /run/numabd.log
+	else
+		skip numabd "numabd is not in the initramfs (build it: scripts/setup, meson, ninja)"
+	fi
+fi
+
 # ------------------------------------------------------------ hot threshold (tier)
 if [ "$NUMAB_SHAPE" = tier ]; then
 	SLOW=$(for n in $(node_list); do node_has_cpus "$n" || echo "$n"; done | head -n 1)
