@@ -27,6 +27,7 @@
 #include "daemon/procmem.h"
 #include "shared/hashmap.h"
 #include "shared/roots.h"
+#include "sysfs/bpf-sampler.h"
 
 /* What numabd remembers about a process of a managed cgroup between ticks. */
 struct managed_proc {
@@ -45,6 +46,7 @@ struct cg_state {
 	uint64_t last_eval_usec;      /* 0: never evaluated */
 	bool pending;                 /* the last evaluation left misplaced memory to move */
 	enum policy_mode last_mode;   /* mode at the last tick */
+	bool sampler_managed;         /* marked managed in the BPF sampler */
 	unsigned verdicts[_FOLLOW_VERDICT_MAX]; /* follow: processes per verdict, last eval */
 	double locality;              /* memory-weighted placement locality, < 0 none */
 	uint64_t locality_usec;       /* when it was computed */
@@ -73,6 +75,7 @@ struct manager {
 	struct budget *budget;
 	struct actuate_engine *engine;
 	struct affinity_journal *journal;
+	struct sampler *sampler;      /* BPF CPU placement sampler; NULL: the /proc walk */
 	struct programs *programs;    /* BPF policy programs (programs.c) */
 
 	struct snapshot *prev, *cur;  /* the last two snapshots */

@@ -195,6 +195,23 @@ int manager_resolve(struct manager *m)
 	return resolve(m, true);
 }
 
+/* Tell the sampler which cgroups are managed (per-thread numbers for their processes). */
+static void sync_sampler_marks(struct manager *m)
+{
+	for (unsigned i = 0; i < m->cur->n_cgroups; i++) {
+		const struct cg_sample *c = &m->cur->cgroups[i];
+		bool managed = policy_result_managed(&m->results->items[i]);
+		struct cg_state *st = manager_cg_state(m, c->path);
+
+		if (!st || st->sampler_managed == managed)
+			continue;
+		if (sampler_set_managed(m->sampler, c->id, managed) < 0)
+			log_debug("Sampler: could not mark %s (managed=%d).", c->path, managed);
+		else
+			st->sampler_managed = managed;
+	}
+}
+
 static bool due(const struct cg_state *st, const struct policy_result *r, uint64_t now_usec)
 {
 	/* Half a tick of slack so that an interval equal to the tick is met every tick; a
@@ -297,7 +314,15 @@ static void manager_tick(struct manager *m)
 			log_debug_errno(r, "Failed to read the processes of %s, ignoring: %m",
 					s->cgroups[i].path);
 	}
-	if (placement_compute(m->prev, s, m->topo) < 0) {
+	if (m->sampler) {
+		sync_sampler_marks(m);
+		r = sampler_read(m->sampler, m->topo, s);
+		if (r < 0) {
+			log_warning_errno(r, "BPF sampler read failed, falling back to /proc: %m");
+			m->sampler = sampler_free(m->sampler);
+		}
+	}
+	if (!m->sampler && placement_compute(m->prev, s, m->topo) < 0) {
 		log_oom();
 		return;
 	}
@@ -420,6 +445,25 @@ static int open_state_dir(struct manager *m)
 	return 0;
 }
 
+/* CPU placement from the BPF sampler where the kernel allows it, else from the /proc walk. */
+static void setup_sampler(struct manager *m)
+{
+	_cleanup_(sampler_freep) struct sampler *s = NULL;
+	int r;
+
+	r = sampler_open(&m->roots, NULL, &s);
+	if (r >= 0)
+		r = sampler_load(s, m->topo);
+	if (r >= 0)
+		r = sampler_attach(s);
+	if (r < 0) {
+		log_notice_errno(r, "BPF placement sampler unavailable (%m): CPU placement from /proc.");
+		return;
+	}
+	log_info("CPU placement from the BPF sampler (sched_switch).");
+	m->sampler = TAKE_PTR(s);
+}
+
 static int setup_event_loop(struct manager *m)
 {
 	sigset_t mask;
@@ -538,6 +582,9 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 			   ar.dropped == 1 ? "" : "s");
 	}
 
+	if (m->roots.live)
+		setup_sampler(m);
+
 	r = setup_event_loop(m);
 	if (r < 0)
 		goto fail;
@@ -598,6 +645,7 @@ struct manager *manager_free(struct manager *m)
 	m->metrics = metrics_server_free(m->metrics);
 	sd_event_source_disable_unref(m->tick_source);
 	sd_event_unref(m->event);
+	sampler_free(m->sampler);
 	affinity_journal_free(m->journal);
 	actuate_engine_free(m->engine);
 	hashmap_free(m->procs);

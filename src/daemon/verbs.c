@@ -139,7 +139,7 @@ static int verb_status(struct manager *m, json_object *args, json_object **ret)
 			.locality = managed && st ? st->locality : -1.0,
 			.locality_age_usec = st && st->locality_usec ? now - st->locality_usec : 0,
 			.n_procs_sampled = st ? st->locality_procs : 0,
-			.cpu_unknown = !managed,
+			.cpu_unknown = !managed && !m->sampler,
 		};
 		struct autonuma_verdict an = manager_autonuma(m, i);
 		bool want = n_only == 0;
@@ -342,6 +342,18 @@ static int verb_stats(struct manager *m, json_object *args, json_object **ret)
 			       json_object_new_double((double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 						      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6));
 	json_object_object_add(daemon, "dry_run", json_object_new_boolean(m->opts.dry_run));
+	json_object_object_add(daemon, "cpu_placement",
+			       json_object_new_string(m->sampler ? "bpf" : "proc"));
+	if (m->sampler) {
+		uint64_t st[_SAMPLER_STAT_MAX];
+		json_object *so = json_object_new_object();
+
+		if (sampler_stats(m->sampler, st) >= 0)
+			for (int i = 0; i < _SAMPLER_STAT_MAX; i++)
+				json_object_object_add(so, sampler_stat_to_string(i),
+						       json_object_new_uint64(st[i]));
+		json_object_object_add(daemon, "sampler", so);
+	}
 	json_object_object_add(daemon, "autonuma",
 			       m->autonuma < 0 ? NULL : json_object_new_int(m->autonuma));
 	json_object_object_add(o, "daemon", daemon);
@@ -415,4 +427,12 @@ void verbs_metrics(void *userdata, FILE *f)
 	fprintf(f, "numab_tick_seconds_max %.6f\n", (double)m->max_tick_cost_usec / 1e6);
 	fprintf(f, "numab_ticks_total %" PRIu64 "\n", m->tick);
 	fprintf(f, "numab_managed_cgroups %u\n", managed);
+	if (m->sampler) {
+		uint64_t st[_SAMPLER_STAT_MAX];
+
+		if (sampler_stats(m->sampler, st) >= 0)
+			for (int i = 0; i < _SAMPLER_STAT_MAX; i++)
+				fprintf(f, "numab_sampler_%s_total %" PRIu64 "\n",
+					sampler_stat_to_string(i), st[i]);
+	}
 }

@@ -119,6 +119,17 @@ json=$(ctl -j stats)
 check "daemon: stats lists the managed cgroup" json_assert \
 	"any(c['cgroup'] == '/$name' and c['evaluations'] > 0 for c in d['cgroups']) and d['daemon']['ticks'] > 2" <<<"$json"
 
+src=$(ctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["cpu_placement"])')
+if [ "$src" = bpf ]; then
+	json=$(ctl -j status)
+	check "daemon: with the BPF sampler, unmanaged cgroups have CPU placement too" json_assert \
+		"d['cgroups'][0]['path'] == '/' and d['cgroups'][0]['cpu_share_per_node'] is not None" <<<"$json"
+	check "daemon: sampler counters in the metrics" bash -c \
+		"exec 3<>/dev/tcp/127.0.0.1/$port && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && grep -q '^numab_sampler_switches_total [1-9]' <&3"
+else
+	check "daemon: CPU placement from /proc (BPF sampler unavailable here)" test "$src" = proc
+fi
+
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "daemon: SIGTERM exits cleanly" test "$rc" -eq 0
 check "daemon: the socket is removed at exit" test ! -e "$sock"
