@@ -101,6 +101,7 @@ struct worker {
 	uint64_t bad_reads;	/* pattern words that read back wrong while running */
 	uint64_t first_bad_word;	/* index + 1 of the first one, 0 = none */
 	bool started;
+	unsigned stats_gen;	/* the stats_gen the worker's statistics belong to */
 	/* --probe: latency samples (scheduled start to end of the chunk), microseconds. */
 	uint64_t probe_count;
 	uint64_t probe_max_us;
@@ -139,6 +140,8 @@ static size_t region_words;
 static struct worker *workers;
 static unsigned n_workers;
 static int stop_flag;
+/* Bumped by main on SIGUSR2: each worker then restarts its max gap and probe statistics. */
+static unsigned stats_gen;
 static int placement_policy_node = -1; /* set for PLACE_NODE on a CPU-less node */
 static cpu_set_t placement_cpus;
 static bool placement_pinned;
@@ -478,6 +481,17 @@ static void *worker_main(void *p)
 	while (!__atomic_load_n(&stop_flag, __ATOMIC_RELAXED)) {
 		size_t n = w->n_pages - pos < CHUNK_PAGES ? w->n_pages - pos : CHUNK_PAGES;
 		uint64_t chunk_start;
+		unsigned gen = __atomic_load_n(&stats_gen, __ATOMIC_ACQUIRE);
+
+		if (gen != w->stats_gen) {
+			/* SIGUSR2: statistics start again from here (a benchmark's measured window). */
+			w->stats_gen = gen;
+			__atomic_store_n(&w->max_gap_ns, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&w->probe_max_us, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&w->probe_count, 0, __ATOMIC_RELEASE);
+			last = now_ns();
+			next_tick = last;
+		}
 
 		if (arg_probe) {
 			struct timespec ts;
@@ -806,7 +820,9 @@ static void help(void)
 	       "last getcpu(); locality is the mean over workers of the fraction of the pages the\n"
 	       "worker touches that sit on the node it last ran on; max_gap_ms is the longest time\n"
 	       "between two progress points (every %d page visits) of any worker, gap_recent_ms the\n"
-	       "same since the previous report.\n"
+	       "same since the previous report. SIGUSR2 restarts max_gap_ms and the probe\n"
+	       "statistics (samples, percentiles, maximum) from zero, e.g. when a measured window\n"
+	       "begins.\n"
 	       "\n"
 	       "Exit status: 0 and 'CHECKSUM OK bytes=...' when all memory checks out; 2 and\n"
 	       "'CHECKSUM FAIL ...' (with the first bad offset) when not; 1 on usage or setup errors.\n",
@@ -1098,6 +1114,7 @@ int main(int argc, char **argv)
 	/* Signals are consumed synchronously by the main loop; every thread inherits the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
@@ -1182,8 +1199,12 @@ int main(int argc, char **argv)
 			}
 		}
 		sig = sigtimedwait(&sigs, &si, &ts);
-		if (sig == SIGUSR1)
+		if (sig == SIGUSR1) {
 			report_status(++seq, false);
+		} else if (sig == SIGUSR2) {
+			__atomic_fetch_add(&stats_gen, 1, __ATOMIC_RELEASE);
+			_log("statistics reset (max gap, probe samples)");
+		}
 		else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
 			break;
 	}
