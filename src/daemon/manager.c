@@ -186,7 +186,7 @@ static int resolve(struct manager *m, bool run_programs)
 		return log_error_errno(r, "Failed to resolve the policy: %m");
 	policy_results_free(m->results);
 	m->results = res;
-	programs_sweep(m->programs, res);
+	program_sweep(m, res);
 	return 0;
 }
 

@@ -63,6 +63,35 @@ bool program_any(const struct policy_results *res)
 	return false;
 }
 
+/* Whether the cgroup is in the snapshot, or on disk since the last one. */
+static bool cgroup_exists(const struct manager *m, const char *path)
+{
+	struct stat st;
+
+	if (m->cur && snapshot_find(m->cur, path) >= 0)
+		return true;
+	return m->roots.cgroup_fd >= 0 &&
+	       fstatat(m->roots.cgroup_fd, streq(path, "/") ? "." : path + 1, &st, 0) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+void program_sweep(struct manager *m, const struct policy_results *res)
+{
+	_cleanup_free_ const char **keep = NULL;
+	size_t n = 0, size = settings_size(m->settings);
+
+	keep = calloc(size + 1, sizeof(*keep));
+	for (size_t i = 0; keep && i < size; i++) {
+		const struct settings_entry *e = settings_entry_at(m->settings, i);
+
+		if (policy_values_has(&e->values, POLICY_ATTR_PROGRAM) &&
+		    !policy_results_find(res, e->path) && cgroup_exists(m, e->path))
+			keep[n++] = e->values.program;
+	}
+	/* Without memory for the list, nothing extra is kept: loaded again when needed. */
+	programs_sweep(m->programs, res, keep, n);
+}
+
 /* The result of m->results for snapshot index idx, if m->results describes m->cur. */
 static const struct policy_result *current_result(const struct manager *m, int idx,
 						  const char *path)
@@ -284,8 +313,8 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 		/* A cgroup created since the last tick is not in the snapshot yet. */
 		if (idx >= 0)
 			id = m->cur->cgroups[idx].id;
-		else if (fstatat(m->roots.cgroup_fd, streq(norm, "/") ? "." : norm + 1, &st, 0) == 0 &&
-			 S_ISDIR(st.st_mode))
+		else if (cgroup_exists(m, norm) &&
+			 fstatat(m->roots.cgroup_fd, streq(norm, "/") ? "." : norm + 1, &st, 0) == 0)
 			id = st.st_ino;
 		else {
 			policy_values_done(&v);
@@ -309,7 +338,7 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 	log_info("Program %s attached to %s%s by numabctl attach.", spec, norm,
 		 transient ? " (transient)" : "");
 	(void)manager_resolve(m);
-	*ret = attachment_json(m, norm, spec, "runtime", idx >= 0);
+	*ret = attachment_json(m, norm, spec, "runtime", cgroup_exists(m, norm));
 	return 0;
 }
 
@@ -387,7 +416,7 @@ int program_verb_programs(struct manager *m, json_object *args, json_object **re
 		    (m->results && policy_results_find(m->results, e->path)))
 			continue;
 		json_object_array_add(list, attachment_json(m, e->path, e->values.program,
-							    "runtime", false));
+							    "runtime", cgroup_exists(m, e->path)));
 	}
 	json_object_object_add(o, "allow_sys_bpf", json_object_new_boolean(m->config->allow_sys_bpf));
 	json_object_object_add(o, "attachments", list);

@@ -28,6 +28,10 @@ int program_policy_cb(void *userdata, const struct policy_program_context *ctx,
  * then reads its processes even while it is off, so that its programs see where it runs. */
 bool program_governs(const struct policy_result *r);
 
+/* After a resolution: unload the programs no cgroup uses any more. A runtime attachment of a
+ * cgroup created since the last snapshot counts as used (it was just attached). */
+void program_sweep(struct manager *m, const struct policy_results *res);
+
 /* Whether any cgroup of res is governed by a program. */
 bool program_any(const struct policy_results *res);
 

@@ -687,7 +687,8 @@ int programs_run(struct programs *p, const char *spec, bool allow_sys_bpf,
 	return 0;
 }
 
-void programs_sweep(struct programs *p, const struct policy_results *res)
+void programs_sweep(struct programs *p, const struct policy_results *res, const char *const *keep,
+		    size_t n_keep)
 {
 	struct hashmap_iter it = {};
 	const char *key;
@@ -703,6 +704,8 @@ void programs_sweep(struct programs *p, const struct policy_results *res)
 
 			used = policy_values_has(own, POLICY_ATTR_PROGRAM) && streq(own->program, key);
 		}
+		for (size_t i = 0; i < n_keep && !used; i++)
+			used = streq(keep[i], key);
 		if (used)
 			continue;
 		log_info("Program %s is no longer attached to any cgroup; unloaded.", key);

@@ -57,9 +57,11 @@ int programs_load(struct programs *p, const char *spec, const struct program_loa
 int programs_run(struct programs *p, const char *spec, bool allow_sys_bpf,
 		 const struct program_ctx_input *in, struct policy_program_reply *reply);
 
-/* Drop the instances (loaded or failed) of specs that no cgroup of res has as its own program,
- * and the per-cgroup counters of cgroups not in res. */
-void programs_sweep(struct programs *p, const struct policy_results *res);
+/* Drop the instances (loaded or failed) of specs that no cgroup of res has as its own program
+ * and that are not among the n_keep specs of keep, and the per-cgroup counters of cgroups
+ * that no program ran for lately. */
+void programs_sweep(struct programs *p, const struct policy_results *res, const char *const *keep,
+		    size_t n_keep);
 
 /* After a reload: retry failed loads, and reload (keeping their maps) programs whose object
  * file changed on disk. */

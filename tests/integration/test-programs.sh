@@ -292,12 +292,14 @@ check "programs: hot-threshold: an explicit mode is kept" test "$(val "$P/h/sub"
 ctl detach "$P/h" >/dev/null; ctl reset "$P/h" >/dev/null
 
 # ---- Example: quiet-hours (deny during a window set through a map) ----
+# Attached right after mkdir, before numabd's next snapshot: the program stays loaded.
 mkdir -p "$dir/q"
-sleep 1.2
 ctl set "$P/q" mode=follow >/dev/null
 ctl attach "$P/q" "$o/quiet-hours.bpf.o" >/dev/null
-check "programs: quiet-hours: no window, no opinion: the cgroup follows" test "$(val "$P/q" mode)" = follow
 mid=$(map_id "$P/q" quiet_windows)
+check "programs: quiet-hours: attached to a cgroup numabd has not seen yet, it is loaded (map id $mid)" test -n "$mid"
+check "programs: quiet-hours: no window, no opinion: the cgroup follows" wait_val 3 "$P/q" mode follow
+check "programs: quiet-hours: the map is the one the attach loaded" test "$(map_id "$P/q" quiet_windows)" = "$mid"
 now=$(date +%s)
 "$bpftool" map update id "$mid" key hex $(le64 "$(cgid "$P/q")") value hex $(le64 $((now - 60)) $((now + 3600)) 0)
 check "programs: quiet-hours: inside an absolute window balancing is denied" wait_val 3 "$P/q" mode off
