@@ -195,12 +195,14 @@ int manager_resolve(struct manager *m)
 	return resolve(m, true);
 }
 
-/* Tell the sampler which cgroups are managed (per-thread numbers for their processes). */
+/* Tell the sampler which cgroups are managed (per-thread numbers for their processes); the
+ * cgroups BPF policy programs govern count too: a program may switch them on this tick. */
 static void sync_sampler_marks(struct manager *m)
 {
 	for (unsigned i = 0; i < m->cur->n_cgroups; i++) {
 		const struct cg_sample *c = &m->cur->cgroups[i];
-		bool managed = policy_result_managed(&m->results->items[i]);
+		bool managed = policy_result_managed(&m->results->items[i]) ||
+			       program_governs(&m->results->items[i]);
 		struct cg_state *st = manager_cg_state(m, c->path);
 
 		if (!st || st->sampler_managed == managed)
