@@ -68,6 +68,18 @@ int proc_parse_stat(const char *text, struct proc_stat *ret)
 	return 0;
 }
 
+/* Read /proc/<pid>/<name> whole; a process that exited reads as -ENOENT. numa_maps of a
+ * large process can be megabytes: 64 MiB at most. */
+static int read_pid_file(int proc_fd, pid_t pid, const char *name, char **ret)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "%d/%s", pid, name);
+	r = read_full_file_at(proc_fd, path, 64u << 20, ret, NULL);
+	return r == -ESRCH ? -ENOENT : r;
+}
+
 static uint64_t ns_per_tick(void)
 {
 	static uint64_t ns;
@@ -366,13 +378,11 @@ int proc_read_numa_maps_ranges(int proc_fd, pid_t pid, struct numa_maps_range **
 			       size_t *ret_n)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[64];
 	int r;
 
-	snprintf(path, sizeof(path), "%d/numa_maps", pid);
-	r = read_full_file_at(proc_fd, path, 64u << 20, &text, NULL);
+	r = read_pid_file(proc_fd, pid, "numa_maps", &text);
 	if (r < 0)
-		return r == -ESRCH ? -ENOENT : r;
+		return r;
 	return numa_maps_parse_ranges(text, ret, ret_n);
 }
 
@@ -413,13 +423,11 @@ int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size)
 int proc_read_numa_maps(int proc_fd, pid_t pid, unsigned span, struct numa_maps_summary *ret)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[64];
 	int r;
 
-	snprintf(path, sizeof(path), "%d/numa_maps", pid);
-	r = read_full_file_at(proc_fd, path, 64u << 20, &text, NULL);
+	r = read_pid_file(proc_fd, pid, "numa_maps", &text);
 	if (r < 0)
-		return r == -ESRCH ? -ENOENT : r;
+		return r;
 	return numa_maps_parse(text, span, ret);
 }
 
@@ -454,16 +462,14 @@ int proc_parse_hex_mask(const char *s, uint64_t *ret)
 int proc_read_mems_allowed(int proc_fd, pid_t pid, uint64_t *ret)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[64];
 	const char *p;
 	char buf[4200];
 	size_t len;
 	int r;
 
-	snprintf(path, sizeof(path), "%d/status", pid);
-	r = read_full_file_at(proc_fd, path, 0, &text, NULL);
+	r = read_pid_file(proc_fd, pid, "status", &text);
 	if (r < 0)
-		return r == -ESRCH ? -ENOENT : r;
+		return r;
 	p = strstr(text, "\nMems_allowed:");
 	if (!p)
 		return -EBADMSG;
