@@ -37,17 +37,22 @@ stop_numabd() {
 	NPID=
 }
 
-# field PATH ATTR KEY: one value of `numabctl -j explain` (pretty JSON: "key":"value" lines).
-field() {
-	numabctl -j explain "$1" 2>/dev/null | awk -v a="\"$2\":" -v k="\"$3\":" '
+# pick ATTR KEY: one value of the pretty `numabctl -j explain` JSON on stdin ("key":"value" lines)
+pick() {
+	awk -v a="\"$1\":" -v k="\"$2\":" '
 		index($0, a) { inside = 1; next }
 		inside && index($0, k) { sub(/^[^:]*:/, ""); gsub(/[",]/, ""); print; exit }
 		inside && /}/ { inside = 0 }'
 }
+# field PATH ATTR KEY: one value of `numabctl -j explain PATH`
+field() { numabctl -j explain "$1" 2>/dev/null | pick "$2" "$3"; }
 val() { field "$1" "$2" value; }
-# expect NAME PATH ATTR VALUE SOURCE-GLOB DECIDED-BY
+# expect NAME PATH ATTR VALUE SOURCE-GLOB DECIDED-BY (from one explain: the program may decide
+# differently at the next tick)
 expect() {
-	_v=$(val "$2" "$3"); _s=$(field "$2" "$3" source); _d=$(field "$2" "$3" decided_by)
+	_j=$(numabctl -j explain "$2" 2>/dev/null)
+	_v=$(echo "$_j" | pick "$3" value); _s=$(echo "$_j" | pick "$3" source)
+	_d=$(echo "$_j" | pick "$3" decided_by)
 	case "$_s" in $5) _sok=1 ;; *) _sok= ;; esac
 	if [ "$_v" = "$4" ] && [ -n "$_sok" ] && [ "$_d" = "$6" ]; then
 		pass "$1" "$2 $3=$_v from $_s decided by $_d"
