@@ -7,6 +7,7 @@
  * keeps only the link fd.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,7 +88,9 @@ int kops_attach(uint64_t cgroup_id, int tiering, uint32_t hot_thresh_ms)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = 0);
+	static char vlog[512];
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .log_buf = vlog, .log_size = sizeof(vlog),
+		    .log_level = 1);
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = KOPS_BPF_F_LINK);
 	uint32_t mode = tiering ? 3 : 1, zero = 0;
 	int prog = -1, map = -1, link, r;
@@ -98,13 +101,17 @@ int kops_attach(uint64_t cgroup_id, int tiering, uint32_t hot_thresh_ms)
 	popts.expected_attach_type = k.hook_index;
 	popts.attach_btf_id = k.ops_id;
 	prog = bpf_prog_load(BPF_PROG_TYPE_STRUCT_OPS, "numabd_kops", "GPL", ret1, 2, &popts);
-	if (prog < 0)
-		return -errno;
+	if (prog < 0) {
+		r = -errno;
+		log_warning_errno(r, "bpf_numab_ops: loading the hook failed: %m: %.200s", vlog);
+		return r;
+	}
 	mopts.btf_vmlinux_value_type_id = k.value_id;
 	map = bpf_map_create(BPF_MAP_TYPE_STRUCT_OPS, "numabd_kops", sizeof(uint32_t),
 			     k.value_size, 1, &mopts);
 	if (map < 0) {
 		r = -errno;
+		log_warning_errno(r, "bpf_numab_ops: creating the struct_ops map failed: %m");
 		goto out;
 	}
 	value = calloc(1, k.value_size);
@@ -118,10 +125,15 @@ int kops_attach(uint64_t cgroup_id, int tiering, uint32_t hot_thresh_ms)
 	memcpy(value + k.data_off + k.hot_thresh_off, &hot_thresh_ms, sizeof(hot_thresh_ms));
 	r = bpf_map_update_elem(map, &zero, value, 0) < 0 ? -errno : 0;
 	free(value);
-	if (r < 0)
+	if (r < 0) {
+		log_warning_errno(r, "bpf_numab_ops: filling the struct_ops map failed: %m");
 		goto out;
+	}
 	link = bpf_link_create(map, 0, KOPS_BPF_STRUCT_OPS, NULL);
 	r = link < 0 ? -errno : link;
+	if (r < 0)
+		log_warning_errno(r, "bpf_numab_ops: attaching to cgroup %" PRIu64 " failed: %m",
+				  cgroup_id);
 out:
 	if (map >= 0)
 		close(map);
