@@ -97,6 +97,10 @@ struct manager {
 /* Whether the kernel balances cgroup idx of m->cur too, and why. */
 struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx);
 
+/* The id (directory inode) of the cgroup at path: from the last snapshot, or from cgroupfs
+ * for one created since. -ENOENT when there is no such cgroup. */
+int manager_cgroup_id(const struct manager *m, const char *path, uint64_t *ret);
+
 /* Monotonic time in microseconds. */
 uint64_t manager_now_usec(void);
 

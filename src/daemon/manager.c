@@ -104,6 +104,23 @@ const char *manager_balanced_by(const struct manager *m, const struct cg_state *
 	}
 }
 
+int manager_cgroup_id(const struct manager *m, const char *path, uint64_t *ret)
+{
+	struct stat st;
+	int idx = m->cur ? snapshot_find(m->cur, path) : -ENOENT;
+
+	if (idx >= 0) {
+		*ret = m->cur->cgroups[idx].id;
+		return 0;
+	}
+	if (m->roots.cgroup_fd < 0 ||
+	    fstatat(m->roots.cgroup_fd, streq(path, "/") ? "." : path + 1, &st, 0) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	*ret = (uint64_t)st.st_ino;
+	return 0;
+}
+
 struct cg_state *manager_cg_state(struct manager *m, const char *path)
 {
 	struct cg_state *st = hashmap_get(m->cgroups, path);

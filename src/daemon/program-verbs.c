@@ -28,19 +28,9 @@
 #include "daemon/manager-state.h"
 #include "daemon/program-verbs.h"
 #include "daemon/programs.h"
+#include "daemon/verbs.h"
 #include "shared/log.h"
 #include "shared/macro.h"
-
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(ret_error, fmt, ap) < 0)
-		*ret_error = NULL;
-	va_end(ap);
-	return r;
-}
 
 static uint64_t realtime_ns(void)
 {
@@ -66,13 +56,9 @@ bool program_any(const struct policy_results *res)
 /* Whether the cgroup is in the snapshot, or on disk since the last one. */
 static bool cgroup_exists(const struct manager *m, const char *path)
 {
-	struct stat st;
+	uint64_t id;
 
-	if (m->cur && snapshot_find(m->cur, path) >= 0)
-		return true;
-	return m->roots.cgroup_fd >= 0 &&
-	       fstatat(m->roots.cgroup_fd, streq(path, "/") ? "." : path + 1, &st, 0) == 0 &&
-	       S_ISDIR(st.st_mode);
+	return manager_cgroup_id(m, path, &id) >= 0;
 }
 
 void program_sweep(struct manager *m, const struct policy_results *res)
@@ -218,28 +204,6 @@ int program_prepare(struct manager *m, const char *path, const char *spec, char 
 	return r_load;
 }
 
-static int save_settings(struct manager *m, char **ret_error)
-{
-	int r;
-
-	if (m->opts.dry_run)
-		return 0;
-	r = settings_save(m->settings, m->state_fd);
-	if (r < 0)
-		return fail(ret_error, r, "failed to save the runtime settings in %s: %s",
-			    m->config->state_directory, strerror(-r));
-	return 0;
-}
-
-static const char *arg_string(json_object *args, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static const struct settings_entry *runtime_program(const struct manager *m, const char *path)
 {
 	const struct settings_entry *e = settings_get(m->settings, path);
@@ -271,8 +235,8 @@ static json_object *attachment_json(const struct manager *m, const char *path, c
 
 int program_verb_attach(struct manager *m, json_object *args, json_object **ret, char **ret_error)
 {
-	const char *path = arg_string(args, "cgroup"), *object = arg_string(args, "object");
-	const char *name = arg_string(args, "name"), *reason = NULL;
+	const char *path = verbs_arg_string(args, "cgroup"), *object = verbs_arg_string(args, "object");
+	const char *name = verbs_arg_string(args, "name"), *reason = NULL;
 	_cleanup_free_ char *norm = NULL, *spec = NULL, *split_path = NULL, *split_name = NULL;
 	struct policy_values v = {};
 	json_object *t;
@@ -281,9 +245,9 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 	int idx, r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
-		return fail(ret_error, -EINVAL, "attach: invalid or missing cgroup path");
+		return verbs_fail(ret_error, -EINVAL, "attach: invalid or missing cgroup path");
 	if (!object || object[0] != '/')
-		return fail(ret_error, -EINVAL, "attach: the object must be an absolute path");
+		return verbs_fail(ret_error, -EINVAL, "attach: the object must be an absolute path");
 	if (json_object_object_get_ex(args, "transient", &t))
 		transient = json_object_get_boolean(t);
 	if (name && *name) {
@@ -298,13 +262,13 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0 || !streq(split_path, object) || (name && *name && !streq(strempty(split_name), name)))
-		return fail(ret_error, -EINVAL,
+		return verbs_fail(ret_error, -EINVAL,
 			    "attach: %s%s%s: not usable (a program name is a C identifier, and an "
 			    "object file's name may not end in :IDENTIFIER)",
 			    object, name ? " --name " : "", strempty(name));
 	r = policy_value_parse(POLICY_ATTR_PROGRAM, spec, &v, &reason);
 	if (r < 0)
-		return r == -ENOMEM ? r : fail(ret_error, r, "attach: %s: %s", spec, strna(reason));
+		return r == -ENOMEM ? r : verbs_fail(ret_error, r, "attach: %s: %s", spec, strna(reason));
 
 	idx = m->cur ? snapshot_find(m->cur, norm) : -ENOENT;
 	if (transient) {
@@ -318,7 +282,7 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 			id = st.st_ino;
 		else {
 			policy_values_done(&v);
-			return fail(ret_error, -ENOENT,
+			return verbs_fail(ret_error, -ENOENT,
 				    "attach --transient: cgroup %s does not exist (a transient "
 				    "attachment dies with its cgroup)", norm);
 		}
@@ -331,8 +295,8 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 	r = settings_apply(m->settings, norm, &v, transient, id);
 	policy_values_done(&v);
 	if (r < 0)
-		return fail(ret_error, r, "attach: %s", strerror(-r));
-	r = save_settings(m, ret_error);
+		return verbs_fail(ret_error, r, "attach: %s", strerror(-r));
+	r = verbs_save_settings(m, ret_error);
 	if (r < 0)
 		return r;
 	log_info("Program %s attached to %s%s by numabctl attach.", spec, norm,
@@ -344,13 +308,13 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 
 int program_verb_detach(struct manager *m, json_object *args, json_object **ret, char **ret_error)
 {
-	const char *path = arg_string(args, "cgroup");
+	const char *path = verbs_arg_string(args, "cgroup");
 	_cleanup_free_ char *norm = NULL, *spec = NULL;
 	const struct settings_entry *e;
 	int idx, r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
-		return fail(ret_error, -EINVAL, "detach: invalid or missing cgroup path");
+		return verbs_fail(ret_error, -EINVAL, "detach: invalid or missing cgroup path");
 	e = runtime_program(m, norm);
 	idx = m->cur ? snapshot_find(m->cur, norm) : -ENOENT;
 	if (!e) {
@@ -358,21 +322,21 @@ int program_verb_detach(struct manager *m, json_object *args, json_object **ret,
 		char src[POLICY_SOURCE_FORMAT_MAX];
 
 		if (res && policy_values_has(&res->own, POLICY_ATTR_PROGRAM))
-			return fail(ret_error, -EPERM,
+			return verbs_fail(ret_error, -EPERM,
 				    "detach: the program on %s (%s) comes from %s; detach removes "
 				    "only programs attached with numabctl attach or set (change the "
 				    "configuration instead)", norm, res->own.program,
 				    policy_source_format(&res->own_sources[POLICY_ATTR_PROGRAM], src,
 							 sizeof(src)));
-		return fail(ret_error, -ENOENT, "detach: no program is attached to %s", norm);
+		return verbs_fail(ret_error, -ENOENT, "detach: no program is attached to %s", norm);
 	}
 	spec = strdup(e->values.program);
 	if (!spec)
 		return -ENOMEM;
 	r = settings_reset(m->settings, norm, POLICY_ATTR_BIT(POLICY_ATTR_PROGRAM));
 	if (r < 0)
-		return fail(ret_error, r, "detach: %s", strerror(-r));
-	r = save_settings(m, ret_error);
+		return verbs_fail(ret_error, r, "detach: %s", strerror(-r));
+	r = verbs_save_settings(m, ret_error);
 	if (r < 0)
 		return r;
 	log_info("Program %s detached from %s by numabctl detach.", spec, norm);

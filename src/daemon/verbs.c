@@ -19,9 +19,7 @@
 #include "shared/log.h"
 #include "shared/macro.h"
 
-static int fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(char **ret_error, int r, const char *fmt, ...)
+int verbs_fail(char **ret_error, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -32,7 +30,7 @@ static int fail(char **ret_error, int r, const char *fmt, ...)
 	return r;
 }
 
-static const char *arg_string(json_object *args, const char *key)
+const char *verbs_arg_string(json_object *args, const char *key)
 {
 	json_object *v;
 
@@ -42,7 +40,7 @@ static const char *arg_string(json_object *args, const char *key)
 }
 
 /* A JSON array of strings as a NULL-terminated vector pointing into the JSON. */
-static int arg_strings(json_object *args, const char *key, const char ***ret, size_t *ret_n)
+int verbs_arg_strings(json_object *args, const char *key, const char ***ret, size_t *ret_n)
 {
 	json_object *v;
 	const char **list;
@@ -121,7 +119,7 @@ static int verb_status(struct manager *m, json_object *args, json_object **ret)
 	json_object *o, *nodes, *cgroups;
 	int r;
 
-	r = arg_strings(args, "cgroups", &only, &n_only);
+	r = verbs_arg_strings(args, "cgroups", &only, &n_only);
 	if (r < 0)
 		return r;
 	o = json_object_new_object();
@@ -172,17 +170,17 @@ static int verb_status(struct manager *m, json_object *args, json_object **ret)
 
 static int verb_explain(struct manager *m, json_object *args, json_object **ret, char **ret_error)
 {
-	const char *path = arg_string(args, "cgroup");
+	const char *path = verbs_arg_string(args, "cgroup");
 	const struct policy_result *res;
 	_cleanup_free_ char *norm = NULL;
 	json_object *o;
 	int r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
-		return fail(ret_error, -EINVAL, "explain: invalid or missing cgroup path");
+		return verbs_fail(ret_error, -EINVAL, "explain: invalid or missing cgroup path");
 	res = m->results ? policy_results_find(m->results, norm) : NULL;
 	if (!res)
-		return fail(ret_error, -ENOENT, "cgroup %s not found under %s", norm,
+		return verbs_fail(ret_error, -ENOENT, "cgroup %s not found under %s", norm,
 			    m->roots.cgroup_path);
 	r = policy_result_to_json(res, &o);
 	if (r < 0)
@@ -194,7 +192,7 @@ static int verb_explain(struct manager *m, json_object *args, json_object **ret,
 	return 0;
 }
 
-static int save_settings(struct manager *m, char **ret_error)
+int verbs_save_settings(struct manager *m, char **ret_error)
 {
 	int r;
 
@@ -202,14 +200,14 @@ static int save_settings(struct manager *m, char **ret_error)
 		return 0;
 	r = settings_save(m->settings, m->state_fd);
 	if (r < 0)
-		return fail(ret_error, r, "failed to save the runtime settings in %s: %s",
+		return verbs_fail(ret_error, r, "failed to save the runtime settings in %s: %s",
 			    m->config->state_directory, strerror(-r));
 	return 0;
 }
 
 static int verb_set(struct manager *m, json_object *args, json_object **ret, char **ret_error)
 {
-	const char *path = arg_string(args, "cgroup");
+	const char *path = verbs_arg_string(args, "cgroup");
 	_cleanup_free_ const char **assign = NULL;
 	_cleanup_free_ char *norm = NULL;
 	struct policy_values v = {};
@@ -220,9 +218,9 @@ static int verb_set(struct manager *m, json_object *args, json_object **ret, cha
 	int idx, r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
-		return fail(ret_error, -EINVAL, "set: invalid or missing cgroup path");
-	if (arg_strings(args, "assignments", &assign, &n) < 0)
-		return fail(ret_error, -EINVAL, "set: \"assignments\" must be a list of strings");
+		return verbs_fail(ret_error, -EINVAL, "set: invalid or missing cgroup path");
+	if (verbs_arg_strings(args, "assignments", &assign, &n) < 0)
+		return verbs_fail(ret_error, -EINVAL, "set: \"assignments\" must be a list of strings");
 	if (json_object_object_get_ex(args, "transient", &t))
 		transient = json_object_get_boolean(t);
 	r = settings_parse_assignments((char *const *)assign, n, &v, ret_error);
@@ -237,20 +235,17 @@ static int verb_set(struct manager *m, json_object *args, json_object **ret, cha
 		}
 	}
 	idx = find_cgroup(m, norm);
-	if (transient) {
-		if (idx < 0) {
-			policy_values_done(&v);
-			return fail(ret_error, -ENOENT,
-				    "set --transient: cgroup %s does not exist (a transient setting "
-				    "dies with its cgroup)", norm);
-		}
-		id = m->cur->cgroups[idx].id;
+	if (transient && manager_cgroup_id(m, norm, &id) < 0) {
+		policy_values_done(&v);
+		return verbs_fail(ret_error, -ENOENT,
+				  "set --transient: cgroup %s does not exist (a transient setting "
+				  "dies with its cgroup)", norm);
 	}
 	r = settings_apply(m->settings, norm, &v, transient, id);
 	policy_values_done(&v);
 	if (r < 0)
-		return fail(ret_error, r, "set: %s", strerror(-r));
-	r = save_settings(m, ret_error);
+		return verbs_fail(ret_error, r, "set: %s", strerror(-r));
+	r = verbs_save_settings(m, ret_error);
 	if (r < 0)
 		return r;
 	log_info("Runtime setting for %s changed by numabctl set.", norm);
@@ -267,7 +262,7 @@ static int verb_set(struct manager *m, json_object *args, json_object **ret, cha
 
 static int verb_reset(struct manager *m, json_object *args, json_object **ret, char **ret_error)
 {
-	const char *path = arg_string(args, "cgroup");
+	const char *path = verbs_arg_string(args, "cgroup");
 	_cleanup_free_ const char **names = NULL;
 	_cleanup_free_ char *norm = NULL;
 	unsigned mask;
@@ -275,17 +270,17 @@ static int verb_reset(struct manager *m, json_object *args, json_object **ret, c
 	int changed, r;
 
 	if (!path || policy_path_normalize(path, &norm) < 0)
-		return fail(ret_error, -EINVAL, "reset: invalid or missing cgroup path");
-	if (arg_strings(args, "attributes", &names, &n) < 0)
-		return fail(ret_error, -EINVAL, "reset: \"attributes\" must be a list of strings");
+		return verbs_fail(ret_error, -EINVAL, "reset: invalid or missing cgroup path");
+	if (verbs_arg_strings(args, "attributes", &names, &n) < 0)
+		return verbs_fail(ret_error, -EINVAL, "reset: \"attributes\" must be a list of strings");
 	r = settings_parse_attr_names((char *const *)names, n, &mask, ret_error);
 	if (r < 0)
 		return r;
 	changed = settings_reset(m->settings, norm, mask);
 	if (changed < 0)
-		return fail(ret_error, changed, "reset: %s", strerror(-changed));
+		return verbs_fail(ret_error, changed, "reset: %s", strerror(-changed));
 	if (changed > 0) {
-		r = save_settings(m, ret_error);
+		r = verbs_save_settings(m, ret_error);
 		if (r < 0)
 			return r;
 		log_info("Runtime setting for %s reset by numabctl reset.", norm);
@@ -391,7 +386,7 @@ int verbs_handle(void *userdata, const char *verb, json_object *args, json_objec
 		return program_verb_detach(m, args, ret_result, ret_error);
 	if (streq(verb, "programs"))
 		return program_verb_programs(m, args, ret_result, ret_error);
-	return fail(ret_error, -EOPNOTSUPP, "unknown verb '%s'", verb);
+	return verbs_fail(ret_error, -EOPNOTSUPP, "unknown verb '%s'", verb);
 }
 
 void verbs_metrics(void *userdata, FILE *f)

@@ -6,4 +6,22 @@
  * daemon/manager-state.h (verbs_handle, verbs_metrics).
  */
 
+#include <json-c/json.h>
+#include <stddef.h>
+
 #include "daemon/manager-state.h"
+#include "shared/macro.h"
+
+/* Set *ret_error to a formatted heap message and return r (negative errno). */
+int verbs_fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+
+/* args[key] if it is a string, else NULL. */
+const char *verbs_arg_string(json_object *args, const char *key);
+
+/* args[key] as a heap vector of strings pointing into the JSON (free() the vector; *ret NULL
+ * and *ret_n 0 when the key is absent). -EINVAL when it is not an array of strings. */
+int verbs_arg_strings(json_object *args, const char *key, const char ***ret, size_t *ret_n);
+
+/* Save the runtime settings into the state directory (not in a dry run); on failure a message
+ * for the client in *ret_error. */
+int verbs_save_settings(struct manager *m, char **ret_error);
