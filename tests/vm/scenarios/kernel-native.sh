@@ -127,15 +127,20 @@ CONF
 		numabd >>/run/numabd.log 2>&1 &
 		NPID=$!
 		wait_until 15 numabctl reload
+		kbpf=0
 		if wait_until 30 sh -c 'numabctl -j explain /kn/nd | grep -qE "\"balanced_by\": *\"kernel-bpf\""'; then
 			pass numabd_explain "numabctl explain /kn/nd: balanced by kernel-bpf"
+			kbpf=1
 		else
 			fail numabd_explain "numabctl explain /kn/nd does not say kernel-bpf"
+			cat /run/numabd.log
 		fi
 		numabctl explain /kn/nd
 		numabctl explain /kn/nd_off | grep -i 'balanced by'
 		t0=$(uptime_ms)
-		if wait_until 120 pct_at_least kn/nd 0 90; then
+		if [ "$kbpf" = 0 ]; then
+			fail numabd_fixed "numabd did not attach the in-kernel ops"
+		elif wait_until 120 pct_at_least kn/nd 0 90; then
 			pass numabd_fixed "kn/nd (mode kernel): $(cg_node_pct kn/nd 0)% on node 0 after $(( ($(uptime_ms) - t0) / 1000 )) s, numa_bpf_scans $(memstat kn/nd numa_bpf_scans)"
 		else
 			fail numabd_fixed "kn/nd: $(cg_node_pct kn/nd 0)% on node 0 after 120 s"
