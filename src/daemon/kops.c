@@ -2,8 +2,9 @@
 /*
  * Attaching struct bpf_numab_ops (see kops.h) with the bpf(2) commands that libbpf wraps, so
  * that it works with any libbpf (Debian 12 ships 1.1, before struct_ops links): the hook is a
- * two-instruction program ("return 1"), the map value is laid out from the kernel's BTF, and
- * the link is created on the map (BPF_F_LINK). The link holds the map and the program; numabd
+ * two-instruction program ("return 1"), the map value is laid out from the kernel's BTF (the
+ * map still needs a BTF fd of its own: a one-type BTF is loaded once), and the link is
+ * created on the map (BPF_F_LINK). The link holds the map and the program; numabd
  * keeps only the link fd.
  */
 #include <errno.h>
@@ -30,6 +31,7 @@ static struct {
 	uint32_t data_off;         /* of the ops in the value */
 	uint32_t hook_off, cgroup_id_off, mode_off, hot_thresh_off;
 	uint32_t hook_index;       /* member index of numab_hook */
+	struct btf *btf;           /* a minimal BTF: struct_ops maps need a btf_fd */
 } k;
 
 static int member(const struct btf *btf, uint32_t type_id, const char *name, uint32_t *off,
@@ -79,6 +81,14 @@ int kops_probe(void)
 	btf__free(btf);
 	if (r < 0 || k.value_size == 0 || k.value_size > 4096)
 		return k.probed = -EOPNOTSUPP;
+	/* The kernel wants the map's BTF even though the value type is its own. */
+	k.btf = btf__new_empty();
+	if (!k.btf || btf__add_int(k.btf, "int", 4, BTF_INT_SIGNED) < 0 ||
+	    btf__load_into_kernel(k.btf) < 0) {
+		btf__free(k.btf);
+		k.btf = NULL;
+		return k.probed = -EOPNOTSUPP;
+	}
 	return k.probed = 1;
 }
 
@@ -107,6 +117,7 @@ int kops_attach(uint64_t cgroup_id, int tiering, uint32_t hot_thresh_ms)
 		return r;
 	}
 	mopts.btf_vmlinux_value_type_id = k.value_id;
+	mopts.btf_fd = btf__fd(k.btf);
 	map = bpf_map_create(BPF_MAP_TYPE_STRUCT_OPS, "numabd_kops", sizeof(uint32_t),
 			     k.value_size, 1, &mopts);
 	if (map < 0) {
