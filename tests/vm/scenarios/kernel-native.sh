@@ -2,7 +2,7 @@
 # description: in-kernel per-cgroup NUMA balancing (bpf_numab_ops, kernel/ series; scripts/kernel-test): BPF selftests, attached cgroup balanced with the global switch off and its sibling not, overriding ancestor, hot threshold on tier, cgroup removal under load (kmemleak)
 # shapes: 2n tier
 # kernels: numab
-# timeout: 900
+# timeout: 1200
 . /usr/lib/numab-vm/lib.sh
 
 PINS=/sys/fs/bpf/numab-kn
