@@ -44,8 +44,8 @@ SCENARIO_TEXT = {
     "misplaced": "Two managed cgroups whose memory sits on the wrong node (a: thread on node C0, "
     "memory on C1 or on the CPU-less node; b: the other way round; 320 MiB each on 2n, 144 MiB "
     "on smaller nodes) and one unmanaged cgroup running a latency probe (64 MiB, also misplaced, "
-    "that nobody is asked to fix). The run ends 2 s after the managed workloads reach 95% "
-    "locality, or after a 15 s window.",
+    "that nobody is asked to fix). Fixed 12 s window, so that the unmanaged cgroup's numbers "
+    "cover the same time under every system.",
     "tenants": "An unmanaged latency-sensitive tenant (a probe, 128 MiB, memory local, one chunk "
     "of 64 pages every 5 ms) beside two managed batch cgroups with misplaced memory. Fixed 12 s "
     "window, so the probe's percentiles cover the same time under every system.",
