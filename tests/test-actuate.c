@@ -688,6 +688,57 @@ static void test_sparse(void **state)
 	env_done(&v);
 }
 
+/* A view restricted to windows (tier mode's hot or cold windows): only pages inside them are
+ * looked at and moved, the view's own cursor goes once around, own-policy memory stays out. */
+static void test_view_windows(void **state)
+{
+	const struct procmem_window w[] = {
+		{ 0x10100000, 0x10200000 },   /* 1 MiB inside the first mapping */
+		{ 0x103ff000, 0x10401000 },   /* across the gap between two ranges */
+		{ 0x20000000, 0x20200000 },   /* the own-policy mapping: nothing */
+	};
+	struct actuate_request req;
+	struct actuate_result res;
+	struct procmem *view;
+	struct env v;
+
+	env_init(&v, *state, NULL);
+	for (size_t i = 0; i < 1024; i++)
+		fake_add(&v.f, 0x10000000 + i * PAGE, 1, -1);
+	for (size_t i = 0; i < 512; i++)
+		fake_add(&v.f, 0x20000000 + i * PAGE, 1, -1);
+	env_load(&v,
+		 "10000000-10400000 rw-p 00000000 00:00 0\n"
+		 "10400000-10800000 rw-p 00000000 00:00 0\n"
+		 "20000000-20200000 rw-p 00000000 00:00 0\n",
+		 "10000000 default anon=1024\n10400000 default\n20000000 interleave:0-1 anon=512\n");
+	assert_int_equal(procmem_view_new(v.pm, w, 3, &view), 0);
+	assert_int_equal(view->n_ranges, 3);
+	assert_true(view->ranges[0].start == 0x10100000 && view->ranges[0].end == 0x10200000);
+	assert_true(view->ranges[1].start == 0x103ff000 && view->ranges[1].end == 0x10400000);
+	assert_true(view->ranges[2].start == 0x10400000 && view->ranges[2].end == 0x10401000);
+	assert_true(view->eligible_bytes == 1 * MiB + 2 * PAGE);
+	assert_int_equal(view->pid, v.pm->pid);
+	assert_true(view->own_policy_bytes == v.pm->own_policy_bytes);
+
+	req = req_to(0, UINT64_MAX);
+	assert_int_equal(actuate_move(v.e, view, v.t->fd, &req, &res), 0);
+	assert_int_equal(res.stop, ACTUATE_STOP_PASS);
+	/* 256 pages of the first window, 1 of the second (the page at 0x10400000 is absent). */
+	assert_true(res.moved_bytes_total == 257 * PAGE);
+	assert_true(fake_bytes_on(&v.f, 0) == 257 * PAGE);
+	assert_true(v.f.passed_addrs_max < 0x10400000);
+	/* The view's estimate saw the move; the process's is untouched until told. */
+	assert_true(v.pm->move_cursor == 0);
+	procmem_free(view);
+
+	/* No window inside an eligible range: an empty view. */
+	assert_int_equal(procmem_view_new(v.pm, &w[2], 1, &view), 0);
+	assert_int_equal(view->n_ranges, 0);
+	procmem_free(view);
+	env_done(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +756,7 @@ int main(void)
 						tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_and_time, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_sparse, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_view_windows, tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,11 +168,49 @@ static void test_pin(void **state)
 	topo_free(t);
 }
 
+
+/* A leaf cgroup of two processes on two nodes: cpu[p][n] and the cgroup's anon per node. */
+static bool cgroup_local(uint64_t cpu0_n0, uint64_t cpu0_n1, uint64_t cpu1_n0, uint64_t cpu1_n1,
+			 uint64_t anon_n0, uint64_t anon_n1, bool has_numa_stat)
+{
+	const struct follow_params p = DECIDE_FOLLOW_DEFAULTS;
+	uint64_t cpu[2][2] = { { cpu0_n0, cpu0_n1 }, { cpu1_n0, cpu1_n1 } };
+	uint64_t mem[2 * _CG_MEM_MAX] = {};
+	struct proc_sample procs[2] = { { .pid = 1, .cpu_ns = cpu[0] }, { .pid = 2, .cpu_ns = cpu[1] } };
+	struct cg_sample c = { .path = (char *)"/a", .has_numa_stat = has_numa_stat, .mem = mem,
+			       .procs = procs, .n_procs = 2 };
+
+	mem[0 * _CG_MEM_MAX + CG_MEM_ANON] = anon_n0;
+	mem[1 * _CG_MEM_MAX + CG_MEM_ANON] = anon_n1;
+	return decide_follow_cgroup_local(&p, &c, 2);
+}
+
+static void test_follow_cgroup_local(void **state)
+{
+	(void)state;
+	/* Both processes at home on node 0, 99% of the memory there: nothing to query. */
+	assert_true(cgroup_local(100 * M, 0, 50 * M, 1 * M, 990 * M, 10 * M, true));
+	/* 97% there: below local_permille, the processes are scanned. */
+	assert_false(cgroup_local(100 * M, 0, 50 * M, 1 * M, 970 * M, 30 * M, true));
+	/* Homes differ: the cgroup-wide count cannot tell which process is misplaced. */
+	assert_false(cgroup_local(100 * M, 0, 0, 100 * M, 500 * M, 500 * M, true));
+	/* A spread process (no single home). */
+	assert_false(cgroup_local(50 * M, 50 * M, 100 * M, 0, 1000 * M, 0, true));
+	/* An idle process does not count; the active one is local. */
+	assert_true(cgroup_local(0, 1000, 100 * M, 0, 1000 * M, 0, true));
+	/* Nobody active, or no memory.numa_stat: it cannot tell. */
+	assert_false(cgroup_local(0, 0, 0, 0, 1000 * M, 0, true));
+	assert_false(cgroup_local(100 * M, 0, 100 * M, 0, 1000 * M, 0, false));
+	/* Memory on the other node only. */
+	assert_false(cgroup_local(0, 100 * M, 0, 100 * M, 1000 * M, 0, true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follow_table),
 		cmocka_unit_test(test_follow_hysteresis),
+		cmocka_unit_test(test_follow_cgroup_local),
 		cmocka_unit_test(test_pin),
 	};
 

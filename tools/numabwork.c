@@ -133,6 +133,9 @@ static bool arg_probe;
 static unsigned arg_period_us = 10000;
 static bool arg_no_thp;
 static bool arg_inject_corruption;
+static size_t arg_hot_pages;        /* --hot-mib: only the first pages stay touched, 0 = off */
+static double arg_hot_delay_sec;    /* --hot-delay: everything is touched until then */
+static uint64_t hot_from_ns = UINT64_MAX; /* CLOCK_MONOTONIC when the hot phase begins */
 
 static uint64_t *region;
 static size_t region_pages;
@@ -479,9 +482,24 @@ static void *worker_main(void *p)
 	__atomic_store_n(&w->started, true, __ATOMIC_RELEASE);
 
 	while (!__atomic_load_n(&stop_flag, __ATOMIC_RELAXED)) {
-		size_t n = w->n_pages - pos < CHUNK_PAGES ? w->n_pages - pos : CHUNK_PAGES;
+		size_t range = w->n_pages, n;
 		uint64_t chunk_start;
 		unsigned gen = __atomic_load_n(&stats_gen, __ATOMIC_ACQUIRE);
+
+		if (arg_hot_pages && now_ns() >= __atomic_load_n(&hot_from_ns, __ATOMIC_RELAXED)) {
+			/* --hot-mib: only the part of the slice below the hot limit. */
+			range = w->first_page >= arg_hot_pages ? 0
+				: w->first_page + w->n_pages <= arg_hot_pages ? w->n_pages
+				: arg_hot_pages - w->first_page;
+			if (range == 0) {
+				usleep(10000);
+				last = now_ns();
+				continue;
+			}
+			if (pos >= range)
+				pos = 0;
+		}
+		n = range - pos < CHUNK_PAGES ? range - pos : CHUNK_PAGES;
 
 		if (gen != w->stats_gen) {
 			/* SIGUSR2: statistics start again from here (a benchmark's measured window). */
@@ -513,7 +531,7 @@ static void *worker_main(void *p)
 			size_t page;
 
 			if (arg_order == ORDER_RANDOM)
-				page = w->first_page + (size_t)(xorshift64(&w->rng) % w->n_pages);
+				page = w->first_page + (size_t)(xorshift64(&w->rng) % range);
 			else
 				page = w->first_page + pos + i;
 			visit(w, page, iter, &inc);
@@ -524,7 +542,7 @@ static void *worker_main(void *p)
 		if (arg_probe)
 			record_probe(w, last - chunk_start);
 
-		if (pos >= w->n_pages) {
+		if (pos >= range) {
 			pos = 0;
 			iter++;
 			getcpu_(&cpu, &node);
@@ -583,7 +601,7 @@ static char *status_line(unsigned long seq, bool final)
 {
 	struct buf b = { 0 };
 	int nodes = online_nodes();
-	size_t pages_node[MAX_NODES] = { 0 }, pages_other = 0;
+	size_t pages_node[MAX_NODES] = { 0 }, pages_other = 0, hot_node[MAX_NODES] = { 0 };
 	unsigned threads_node[MAX_NODES] = { 0 };
 	uint64_t iterations = 0, increments = 0, max_gap = 0, recent_gap = 0, bad = 0;
 	double locality = 0;
@@ -596,10 +614,13 @@ static char *status_line(unsigned long seq, bool final)
 			page_status[i] = -errno;
 	}
 	for (size_t i = 0; i < region_pages; i++) {
-		if (page_status[i] >= 0 && page_status[i] < MAX_NODES)
+		if (page_status[i] >= 0 && page_status[i] < MAX_NODES) {
 			pages_node[page_status[i]]++;
-		else
+			if (i < arg_hot_pages)
+				hot_node[page_status[i]]++;
+		} else {
 			pages_other++;
+		}
 	}
 
 	for (unsigned t = 0; t < n_workers; t++) {
@@ -634,6 +655,12 @@ static char *status_line(unsigned long seq, bool final)
 	for (int n = 0; n < nodes && n < MAX_NODES; n++)
 		buf_printf(&b, " pages_node%d=%zu", n, pages_node[n]);
 	buf_printf(&b, " pages_other=%zu", pages_other);
+	if (arg_hot_pages) {
+		buf_printf(&b, " hot_pages=%zu hot_active=%d", arg_hot_pages,
+			   now_ns() >= __atomic_load_n(&hot_from_ns, __ATOMIC_RELAXED));
+		for (int n = 0; n < nodes && n < MAX_NODES; n++)
+			buf_printf(&b, " hot_pages_node%d=%zu", n, hot_node[n]);
+	}
 	for (int n = 0; n < nodes && n < MAX_NODES; n++)
 		buf_printf(&b, " threads_node%d=%u", n, threads_node[n]);
 	buf_printf(&b, " thread_cpus=");
@@ -810,12 +837,17 @@ static void help(void)
 	       "  --probe               latency probe: each worker visits one chunk of %d pages per\n"
 	       "                        period and records how late the chunk finished\n"
 	       "  --period-us N         probe period in microseconds (default 10000)\n"
+	       "  --hot-mib N           only the first N MiB of the region stay touched (each\n"
+	       "                        worker: its slice below that limit; the rest is cold)\n"
+	       "  --hot-delay SEC       with --hot-mib: touch the whole region for SEC seconds after\n"
+	       "                        the workload is ready, then only the hot part (default 0)\n"
 	       "  --inject-corruption   flip one word before the final check (tests the checker)\n"
 	       "  -h, --help            show this help\n"
 	       "\n"
 	       "Status line keys: seq pid mib shm threads pattern pages pages_node<N> pages_other\n"
 	       "threads_node<N> thread_cpus locality iterations increments max_gap_ms gap_recent_ms\n"
-	       "bad_reads [probe_samples probe_p50_us probe_p99_us probe_max_us] uptime_ms final.\n"
+	       "bad_reads [probe_samples probe_p50_us probe_p99_us probe_max_us] [hot_pages\n"
+	       "hot_active hot_pages_node<N>] uptime_ms final (hot_active: the hot phase began).\n"
 	       "pages_node<N> come from move_pages(2) queries, threads_node<N> from each worker's\n"
 	       "last getcpu(); locality is the mean over workers of the fraction of the pages the\n"
 	       "worker touches that sit on the node it last ran on; max_gap_ms is the longest time\n"
@@ -846,7 +878,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		OPT_MIB = 0x100, OPT_SHM, OPT_NO_THP, OPT_MEM_NODE, OPT_MEM_INTERLEAVE, OPT_THREADS,
 		OPT_CPU_NODE, OPT_CPUS, OPT_PATTERN, OPT_STATUS, OPT_READY, OPT_DURATION,
-		OPT_PROBE, OPT_PERIOD_US, OPT_INJECT,
+		OPT_PROBE, OPT_PERIOD_US, OPT_INJECT, OPT_HOT_MIB, OPT_HOT_DELAY,
 	};
 	static const struct option options[] = {
 		{ "mib", required_argument, NULL, OPT_MIB },
@@ -864,6 +896,8 @@ static int parse_args(int argc, char **argv)
 		{ "probe", no_argument, NULL, OPT_PROBE },
 		{ "period-us", required_argument, NULL, OPT_PERIOD_US },
 		{ "inject-corruption", no_argument, NULL, OPT_INJECT },
+		{ "hot-mib", required_argument, NULL, OPT_HOT_MIB },
+		{ "hot-delay", required_argument, NULL, OPT_HOT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -985,6 +1019,25 @@ static int parse_args(int argc, char **argv)
 		case OPT_INJECT:
 			arg_inject_corruption = true;
 			break;
+		case OPT_HOT_MIB:
+			if (safe_atoul(optarg, &v) < 0 || v == 0 || v > (1UL << 20)) {
+				_log("invalid --hot-mib value '%s': expected 1 to 1048576", optarg);
+				return -EINVAL;
+			}
+			arg_hot_pages = (size_t)v * (1024 * 1024 / PAGE_BYTES);
+			break;
+		case OPT_HOT_DELAY: {
+			char *end;
+
+			errno = 0;
+			arg_hot_delay_sec = strtod(optarg, &end);
+			if (errno || *end || end == optarg || arg_hot_delay_sec < 0 ||
+			    arg_hot_delay_sec > 1e7) {
+				_log("invalid --hot-delay value '%s': expected seconds >= 0", optarg);
+				return -EINVAL;
+			}
+			break;
+		}
 		default:
 			_log("see 'numabwork --help'");
 			return -EINVAL;
@@ -996,6 +1049,14 @@ static int parse_args(int argc, char **argv)
 	}
 	if (arg_cpu_node >= 0 && arg_have_cpus) {
 		_log("--cpu-node and --cpus exclude each other");
+		return -EINVAL;
+	}
+	if (arg_hot_pages && arg_hot_pages > arg_mib * (1024 * 1024 / PAGE_BYTES)) {
+		_log("--hot-mib is larger than --mib");
+		return -EINVAL;
+	}
+	if (arg_hot_delay_sec > 0 && !arg_hot_pages) {
+		_log("--hot-delay needs --hot-mib");
 		return -EINVAL;
 	}
 	if (arg_cpu_node >= 0) {
@@ -1167,6 +1228,9 @@ int main(int argc, char **argv)
 	for (unsigned t = 0; t < n_workers; t++)
 		while (!__atomic_load_n(&workers[t].started, __ATOMIC_ACQUIRE))
 			usleep(1000);
+	if (arg_hot_pages)
+		__atomic_store_n(&hot_from_ns, now_ns() + (uint64_t)(arg_hot_delay_sec * 1e9),
+				 __ATOMIC_RELAXED);
 
 	report_status(++seq, false);
 	if (arg_ready_path) {

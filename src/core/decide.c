@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "core/decide.h"
+#include "core/placement.h"
 #include "shared/macro.h"
 
 static const char *const follow_verdict_names[_FOLLOW_VERDICT_MAX] = {
@@ -124,6 +125,42 @@ struct follow_decision decide_follow(const struct follow_params *p, const struct
 	d.target = best;
 	d.from_nodes = mem_nodes & ~d.home_nodes;
 	return d;
+}
+
+bool decide_follow_cgroup_local(const struct follow_params *p, const struct cg_sample *c,
+				unsigned span)
+{
+	uint64_t mem_total = 0;
+	int home = -1;
+
+	span = MIN(span, (unsigned)NUMAB_MAX_NODES);
+	if (!c->has_numa_stat || !c->mem)
+		return false;
+	for (unsigned j = 0; j < c->n_procs; j++) {
+		const struct proc_sample *ps = &c->procs[j];
+		uint64_t homes, total = 0;
+
+		if (!ps->cpu_ns)
+			return false;
+		for (unsigned n = 0; n < span; n++)
+			total += ps->cpu_ns[n];
+		if (total < p->min_cpu_ns)
+			continue;
+		homes = placement_home_nodes(ps->cpu_ns, span, p->home_share_permille, NULL);
+		if (nodemask_weight(homes) != 1)
+			return false;
+		if (home >= 0 && !nodemask_test(homes, (unsigned)home))
+			return false;
+		home = nodemask_first(homes);
+	}
+	if (home < 0)
+		return false;
+	for (unsigned n = 0; n < span; n++)
+		mem_total += cg_mem(c, n, CG_MEM_ANON) + cg_mem(c, n, CG_MEM_FILE_MAPPED);
+	if (mem_total == 0)
+		return true;
+	return (cg_mem(c, (unsigned)home, CG_MEM_ANON) + cg_mem(c, (unsigned)home, CG_MEM_FILE_MAPPED)) *
+		       1000 >= mem_total * p->local_permille;
 }
 
 void decide_follow_moved(struct follow_state *state, int target, uint64_t now_usec)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/snapshot.h"
 #include "core/topology.h"
 #include "shared/nodemask.h"
 
@@ -85,6 +86,17 @@ struct follow_decision {
  */
 struct follow_decision decide_follow(const struct follow_params *p, const struct follow_input *in,
 				     struct follow_state *state);
+
+/*
+ * The cheap check before any page query: whether follow has nothing to do in cgroup c, from
+ * what the snapshot already holds. True when every process with at least min_cpu_ns in the
+ * window has the same single home node h (home_share of its CPU there), and at least
+ * local_permille of the cgroup's mapped memory (anon + mapped file, memory.numa_stat) is on
+ * h. c's memory counts are hierarchical, so the caller asks only for a cgroup without
+ * children. False whenever it cannot tell (no memory.numa_stat, no active process).
+ */
+bool decide_follow_cgroup_local(const struct follow_params *p, const struct cg_sample *c,
+				unsigned span);
 
 /* Record that pages were moved to target at now_usec (starts the cool-down). */
 void decide_follow_moved(struct follow_state *state, int target, uint64_t now_usec);

@@ -91,6 +91,7 @@ json_object *stats_cgroup_json(const struct cg_stats *s, uint64_t node_mask)
 	json_object_object_add(o, "throttled_s",
 			       json_object_new_double((double)s->throttled_usec / 1e6));
 	json_object_object_add(o, "evaluations", json_object_new_uint64(s->evaluations));
+	json_object_object_add(o, "fast_evaluations", json_object_new_uint64(s->fast_evaluations));
 	return o;
 }
 
@@ -140,4 +141,5 @@ void stats_cgroup_prometheus(FILE *f, const char *cgroup, const struct cg_stats 
 	stats_prometheus_label(f, cgroup);
 	fprintf(f, "} %.6f\n", (double)s->throttled_usec / 1e6);
 	metric(f, "numab_evaluations_total", cgroup, NULL, s->evaluations);
+	metric(f, "numab_fast_evaluations_total", cgroup, NULL, s->fast_evaluations);
 }

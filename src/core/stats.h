@@ -42,6 +42,7 @@ struct cg_stats {
 	uint64_t failures[_STATS_FAIL_MAX];
 	uint64_t throttled_usec;       /* time a budget held back a move */
 	uint64_t evaluations;
+	uint64_t fast_evaluations;     /* follow: local by memory.numa_stat, no page queried */
 };
 
 /* Totals for a cgroup object of `numabctl stats -j`. */

@@ -9,6 +9,7 @@
  * include its descendants, as memory.numa_stat does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
+#include "sysfs/mempolicy-read.h"
 #include "sysfs/proc-read.h"
 #include "sysfs/snapshot-read.h"
 #include "sysfs/topo-read.h"
@@ -91,6 +93,19 @@ static unsigned subtree_end(const struct snapshot *s, unsigned i)
 	while (j < s->n_cgroups && s->cgroups[j].depth > s->cgroups[i].depth)
 		j++;
 	return j;
+}
+
+/* Whether AutoNUMA skips every process of a cgroup for its memory policy (mempolicy-read.h):
+ * 1, 0, or a negative errno. */
+static int cgroup_skips_autonuma(const struct picture *p, const char *path)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = openat(p->roots.cgroup_fd, streq(path, "/") ? "." : path + 1,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	return mempolicy_read_cgroup_skips(fd, p->roots.proc_fd, 0);
 }
 
 /* Placement locality of a cgroup's subtree: per process from numa_maps, weighted by the
@@ -248,8 +263,12 @@ static int picture_compute(struct picture *p, char **cgroups, int n_cgroups, boo
 		unsigned kernel = proc_read_kernel_version(p->roots.proc_fd);
 
 		for (unsigned i = 0; i < s->n_cgroups; i++) {
+			/* Processes under a policy AutoNUMA skips (numabctl run): one numa_maps
+			 * line each, for the cgroups shown. */
+			bool local = nb > 0 && p->selected[i] &&
+				     cgroup_skips_autonuma(p, s->cgroups[i].path) > 0;
 			struct autonuma_verdict an =
-				autonuma_classify(nb, kernel, s->cgroups[i].mems_effective, false);
+				autonuma_classify(nb, kernel, s->cgroups[i].mems_effective, local);
 
 			p->views[i].autonuma_state = autonuma_state_to_string(an.state);
 			p->views[i].autonuma_reason = an.reason;

@@ -26,6 +26,8 @@
 
 #include "core/placement.h"
 #include "daemon/balance.h"
+#include "daemon/interleave.h"
+#include "daemon/tier.h"
 #include "daemon/kops.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -35,12 +37,13 @@
 /* Free memory to leave on a target node: the larger of 256 MiB and 2% of the node. */
 #define HEADROOM_MIN_BYTES (256ull << 20)
 #define HEADROOM_PERMILLE 20
-/* How long moving may take for one process in one tick. */
-#define MOVE_TIME_LIMIT_NS (200ull * 1000 * 1000)
+/* How long moving may take for one process in one tick: the budget is the rate control, this
+ * bounds the tick. Measured under TCG (THP): 200 ms moved 40-70 MiB per tick, 320 MiB in 10 s. */
+#define MOVE_TIME_LIMIT_NS (400ull * 1000 * 1000)
 /* Evaluations a different pin set must win before a pinned cgroup is moved. */
 #define PIN_SWITCH_EVALS 3
 
-static uint64_t free_room(const struct manager *m, int node)
+uint64_t balance_free_room(const struct manager *m, int node)
 {
 	const struct topo_node *tn = &m->topo->nodes[node];
 	uint64_t headroom = MAX(HEADROOM_MIN_BYTES, tn->mem_total_bytes * HEADROOM_PERMILLE / 1000);
@@ -48,7 +51,7 @@ static uint64_t free_room(const struct manager *m, int node)
 	return tn->mem_free_bytes > headroom ? tn->mem_free_bytes - headroom : 0;
 }
 
-static struct managed_proc *get_proc(struct manager *m, const struct proc_sample *p)
+struct managed_proc *balance_get_proc(struct manager *m, const struct proc_sample *p)
 {
 	char key[48];
 	struct managed_proc *mp;
@@ -85,9 +88,7 @@ static struct managed_proc *get_proc(struct manager *m, const struct proc_sample
 	return mp;
 }
 
-static void note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
-
-static void note(struct cg_state *st, const char *fmt, ...)
+void balance_note(struct cg_state *st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -118,18 +119,14 @@ static void account_move(struct cg_state *st, const struct actuate_result *res)
 		st->stats.failures[stats_failure_from_errno(res->error)]++;
 }
 
-/*
- * Move the misplaced pages of one process to target, within the cgroup's budget. Returns the
- * engine's stop reason, or -1 when nothing was attempted (budget empty, no room).
- */
-static int move_process(struct manager *m, const struct cg_sample *c, struct cg_state *st,
-			struct managed_proc *mp, int target, uint64_t from_nodes, uint64_t want_bytes,
-			uint64_t now_usec)
+int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
+		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret)
 {
 	struct actuate_request req = {
 		.target_node = target,
 		.source_nodes = from_nodes,
-		.free_bytes_hint = free_room(m, target),
+		.free_bytes_hint = room_bytes,
 		.max_time_ns = MOVE_TIME_LIMIT_NS,
 		.cgroup = c->path,
 		.flags = m->opts.dry_run ? ACTUATE_DRY_RUN : 0,
@@ -139,7 +136,7 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	int r;
 
 	if (req.free_bytes_hint < PROCMEM_PAGE_BYTES) {
-		note(st, "node %d has no free memory to spare", target);
+		balance_note(st, "node %d has no free memory to spare", target);
 		return -1;
 	}
 	/* Ask for what the estimate says is misplaced, at least one huge page's worth. */
@@ -147,7 +144,7 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	granted = budget_request(m->budget, c->path, want_bytes, now_usec);
 	if (granted < PROCMEM_PAGE_BYTES) {
 		st->stats.throttled_usec += MIN(m->tick_usec, now_usec - st->last_eval_usec);
-		note(st, "migration budget exhausted: waiting for it to refill");
+		balance_note(st, "migration budget exhausted: waiting for it to refill");
 		return -1;
 	}
 	if (granted < want_bytes)
@@ -156,11 +153,13 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	 * it could never move one under a small budget. Grant one window and let the buckets go
 	 * into debt; they pay it back before the next grant, so the rate holds on average. */
 	req.budget_bytes = MAX(granted, (uint64_t)PROCMEM_THP_BYTES);
-	r = actuate_move(m->engine, mp->pm, m->roots.proc_fd, &req, &res);
+	r = actuate_move(m->engine, pm, m->roots.proc_fd, &req, &res);
 	if (r < 0) {
-		log_warning_errno(r, "Failed to move pages of %d: %m", mp->pm->pid);
+		log_warning_errno(r, "Failed to move pages of %d: %m", pm->pid);
 		return -1;
 	}
+	if (ret)
+		*ret = res;
 	if (!m->opts.dry_run) {
 		budget_debit(m->budget, c->path, res.passed_bytes, now_usec);
 		account_move(st, &res);
@@ -168,19 +167,55 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 	if (res.moved_bytes_total > 0)
 		log_debug("%s: %s %llu KiB of %d to node %d in %llu call(s), longest %.1f ms (%s).",
 			  c->path, m->opts.dry_run ? "would move" : "moved",
-			  (unsigned long long)(res.moved_bytes_total >> 10), mp->pm->pid, target,
+			  (unsigned long long)(res.moved_bytes_total >> 10), pm->pid, target,
 			  (unsigned long long)res.move_calls, (double)res.move_ns_max / 1e6,
 			  actuate_stop_to_string(res.stop));
 	if (res.stop == ACTUATE_STOP_NOT_ALLOWED)
-		note(st, "node %d is outside the Mems_allowed of %d", target, mp->pm->pid);
+		balance_note(st, "node %d is outside the Mems_allowed of %d", target, pm->pid);
 	else if (res.stop == ACTUATE_STOP_STUCK)
-		note(st, "pages of %d did not move (node %d full, or pages pinned)", mp->pm->pid,
+		balance_note(st, "pages of %d did not move (node %d full, or pages pinned)", pm->pid,
 		     target);
 	return res.stop;
 }
 
-/* The kernel balances this cgroup's pages too (NUMA_BALANCING_NORMAL, not exempt). */
-static bool autonuma_balances(const struct manager *m, unsigned idx)
+/* Move the misplaced pages of one process to target (follow, pin): room is the target's free
+ * memory less its headroom. */
+static int move_process(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+			struct managed_proc *mp, int target, uint64_t from_nodes, uint64_t want_bytes,
+			uint64_t now_usec)
+{
+	return balance_move(m, c, st, mp->pm, target, from_nodes, want_bytes,
+			    balance_free_room(m, target), now_usec, NULL);
+}
+
+/* Add "; TEXT" to the note (or set it when empty), as far as it fits. */
+static void note_append(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
+
+static void note_append(struct cg_state *st, const char *fmt, ...)
+{
+	size_t len = strlen(st->note);
+	va_list ap;
+
+	if (len > 0 && len + 3 < sizeof(st->note)) {
+		memcpy(st->note + len, "; ", 3);
+		len += 2;
+	}
+	if (len + 1 >= sizeof(st->note))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->note + len, sizeof(st->note) - len, fmt, ap);
+	va_end(ap);
+}
+
+void balance_own_policy(struct cg_state *st, const struct managed_proc *mp)
+{
+	if (mp->pm->n_own_policy == 0)
+		return;
+	st->own_policy_procs++;
+	st->own_policy_bytes += mp->pm->own_policy_bytes;
+}
+
+bool balance_autonuma_balances(const struct manager *m, unsigned idx)
 {
 	return (m->autonuma & 1) && manager_autonuma(m, idx).state == AUTONUMA_SCANNED;
 }
@@ -193,6 +228,36 @@ static void update_locality(struct cg_state *st, double weighted, double weight,
 	st->locality_usec = now_usec;
 }
 
+/*
+ * follow's fast path: the cgroup is already local by memory.numa_stat (decide.c), and that
+ * count covers its processes' memory: every active process has a complete estimate and the
+ * residents of those estimates fit in what the cgroup is charged for (memory a process
+ * brought along from another cgroup stays charged there, and shared pages count once per
+ * process: either way the scans decide). Then no page is queried this evaluation; the
+ * processes keep their last estimates and get the verdict local.
+ */
+static bool follow_cgroup_local(struct manager *m, unsigned idx, const struct follow_params *params)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+	uint64_t charged = 0, resident = 0;
+
+	if (idx + 1 < m->cur->n_cgroups && m->cur->cgroups[idx + 1].parent == (int)idx)
+		return false; /* children: the counts are theirs too */
+	if (!decide_follow_cgroup_local(params, c, m->cur->span))
+		return false;
+	for (unsigned n = 0; n < m->cur->span; n++)
+		charged += cg_mem(c, n, CG_MEM_ANON) + cg_mem(c, n, CG_MEM_FILE_MAPPED);
+	for (unsigned j = 0; j < c->n_procs; j++) {
+		struct managed_proc *mp = balance_get_proc(m, &c->procs[j]);
+		const struct procmem_estimate *est = mp ? procmem_estimate_get(mp->pm) : NULL;
+
+		if (!est || !est->sampled_pages)
+			return false;
+		resident += est->resident_bytes;
+	}
+	return resident <= charged + charged / 16 + PROCMEM_THP_BYTES;
+}
+
 static void balance_follow(struct manager *m, unsigned idx, const struct policy_result *r,
 			   struct cg_state *st, uint64_t now_usec)
 {
@@ -202,9 +267,23 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 	unsigned n_loc = 0;
 	bool moved_any = false, blocked_by_autonuma = false;
 
+	if (follow_cgroup_local(m, idx, &params)) {
+		for (unsigned j = 0; j < c->n_procs; j++) {
+			struct managed_proc *mp = balance_get_proc(m, &c->procs[j]);
+
+			if (!mp)
+				continue;
+			balance_own_policy(st, mp);
+			mp->verdict = FOLLOW_LOCAL;
+			st->verdicts[FOLLOW_LOCAL]++;
+		}
+		st->stats.fast_evaluations++;
+		update_locality(st, placement_node_balance(c, m->cur->span), 1.0, c->n_procs, now_usec);
+		return;
+	}
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = get_proc(m, p);
+		struct managed_proc *mp = balance_get_proc(m, p);
 		const struct procmem_estimate *est;
 		struct procmem_scan_result sr;
 		struct follow_decision d;
@@ -216,6 +295,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			continue;
 		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
 			continue;
+		balance_own_policy(st, mp);
 		est = procmem_estimate_get(mp->pm);
 		if (proc_read_mems_allowed(m->roots.proc_fd, p->pid, &allowed) < 0)
 			continue;
@@ -241,7 +321,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 		}
 		if (d.verdict != FOLLOW_MOVE)
 			continue;
-		if (m->autonuma > 0 && autonuma_balances(m, idx)) {
+		if (m->autonuma > 0 && balance_autonuma_balances(m, idx)) {
 			blocked_by_autonuma = true;
 			continue;
 		}
@@ -255,12 +335,12 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 	}
 	update_locality(st, weighted, weight, n_loc, now_usec);
 	if (blocked_by_autonuma)
-		note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves its "
+		balance_note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves its "
 			 "pages to the kernel", m->autonuma);
 	else if (moved_any)
 		st->note[0] = '\0';
 	else if (st->verdicts[FOLLOW_SPREAD])
-		note(st, "%u process%s spread: consider pin or kernel", st->verdicts[FOLLOW_SPREAD],
+		balance_note(st, "%u process%s spread: consider pin or kernel", st->verdicts[FOLLOW_SPREAD],
 		     st->verdicts[FOLLOW_SPREAD] == 1 ? "" : "es");
 }
 
@@ -305,7 +385,7 @@ static int pin_memory_node(const struct manager *m, const struct cg_sample *c, u
 	NODEMASK_FOREACH(n, set) {
 		if (best < 0 || cg_movable_bytes(c, (unsigned)n) > cg_movable_bytes(c, (unsigned)best) ||
 		    (cg_movable_bytes(c, (unsigned)n) == cg_movable_bytes(c, (unsigned)best) &&
-		     free_room(m, n) > free_room(m, best)))
+		     balance_free_room(m, n) > balance_free_room(m, best)))
 			best = n;
 	}
 	return best;
@@ -361,7 +441,7 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 
 	set = choose_pin_set(m, c, r, st);
 	if (!set) {
-		note(st, "no eligible node set fits its CPU demand and memory");
+		balance_note(st, "no eligible node set fits its CPU demand and memory");
 		if (st->pinned_nodes)
 			balance_unpin(m, idx, st);
 		return;
@@ -377,7 +457,7 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 		st->pinned_nodes = set;
 	}
 	if (r->effective.pin == POLICY_PIN_HARD)
-		note(st, "pin=hard is not supported yet: pinned with affinity only (soft)");
+		balance_note(st, "pin=hard is not supported yet: pinned with affinity only (soft)");
 	else
 		st->note[0] = '\0';
 	mem_node = pin_memory_node(m, c, set);
@@ -389,7 +469,7 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = get_proc(m, p);
+		struct managed_proc *mp = balance_get_proc(m, p);
 		struct procmem_scan_result sr;
 		const struct procmem_estimate *est;
 		struct affinity_result ar = {};
@@ -400,6 +480,7 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 			continue;
 		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
 			continue;
+		balance_own_policy(st, mp);
 		est = procmem_estimate_get(mp->pm);
 		for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
 			if (!nodemask_test(set, n))
@@ -419,16 +500,26 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 			continue;
 		if (affinity_place(m->journal, m->roots.proc_fd, p->pid, p->start_time, c->path,
 				   target_cpus, target_size, allowed, allowed_size, &ar) < 0) {
-			note(st, "could not write the affinity journal: threads not placed");
+			balance_note(st, "could not write the affinity journal: threads not placed");
 			continue;
 		}
 		mp->placed = true;
 		st->stats.tasks_placed += ar.placed;
 		if (ar.narrowed)
-			note(st, "%u thread%s of %d left alone: affinity narrowed by someone else",
+			balance_note(st, "%u thread%s of %d left alone: affinity narrowed by someone else",
 			     ar.narrowed, ar.narrowed == 1 ? "" : "s", p->pid);
 		if (ar.failed)
 			st->stats.failures[stats_failure_from_errno(ar.first_error)] += ar.failed;
+	}
+	if (m->autonuma > 0) {
+		/* pin sets affinity, not cpuset.mems: say whether the kernel still scans it. */
+		struct autonuma_verdict an = manager_autonuma(m, idx);
+
+		if (an.state == AUTONUMA_SCANNED)
+			note_append(st, "AutoNUMA still scans it: pin sets thread affinity only, and "
+					"only a cpuset.mems of one node exempts a cgroup (Linux 6.16+)");
+		else if (an.state == AUTONUMA_EXEMPT)
+			note_append(st, "exempt from AutoNUMA: %s", an.reason);
 	}
 out:
 	if (target_cpus)
@@ -463,6 +554,38 @@ void balance_kernel_detach(struct manager *m, unsigned idx, struct cg_state *st)
 	log_info("cgroup %s: in-kernel bpf_numab_ops detached.", m->cur->cgroups[idx].path);
 }
 
+/* Mode kernel without bpf_numab_ops: the global AutoNUMA has the cgroup, or nobody has. */
+static void kernel_autonuma_note(struct manager *m, unsigned idx, struct cg_state *st)
+{
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+	struct autonuma_verdict an = manager_autonuma(m, idx);
+	int p = m->prev ? snapshot_find(m->prev, c->path) : -1;
+
+	if (m->autonuma <= 0) {
+		balance_note(st, "left to AutoNUMA, but kernel.numa_balancing=%d: nothing balances "
+				 "it (this kernel has no bpf_numab_ops)", m->autonuma);
+		return;
+	}
+	if (an.state == AUTONUMA_EXEMPT) {
+		balance_note(st, "left to AutoNUMA (kernel.numa_balancing=%d), which skips it: %s",
+			     m->autonuma, an.reason);
+		return;
+	}
+	balance_note(st, "left to AutoNUMA (kernel.numa_balancing=%d; this kernel has no "
+			 "bpf_numab_ops)", m->autonuma);
+	if (p >= 0 && c->has_counters && m->prev->cgroups[p].has_counters) {
+		const uint64_t *now = c->counters, *was = m->prev->cgroups[p].counters;
+
+		note_append(st, "last %.0f s: %llu hint faults, %llu pages migrated by the kernel",
+			    (double)(m->cur->timestamp_usec - m->prev->timestamp_usec) / 1e6,
+			    (unsigned long long)(now[CG_NUMA_HINT_FAULTS] -
+						 MIN(now[CG_NUMA_HINT_FAULTS], was[CG_NUMA_HINT_FAULTS])),
+			    (unsigned long long)(now[CG_NUMA_PAGES_MIGRATED] -
+						 MIN(now[CG_NUMA_PAGES_MIGRATED],
+						     was[CG_NUMA_PAGES_MIGRATED])));
+	}
+}
+
 /*
  * Mode kernel. On a kernel with bpf_numab_ops (the numab series) the kernel balances the
  * cgroup on its own, kernel.numa_balancing staying 0: numabd attaches an ops that enables it,
@@ -479,8 +602,7 @@ static void balance_kernel(struct manager *m, unsigned idx, const struct policy_
 	int fd;
 
 	if (!m->kops) {
-		note(st, "left to AutoNUMA (kernel.numa_balancing=%d); this kernel has no "
-		     "bpf_numab_ops", m->autonuma);
+		kernel_autonuma_note(m, idx, st);
 		return;
 	}
 	if (st->kops_fd >= 0 && (st->kops_hot_ms != hot_ms || st->kops_tiering != tiering))
@@ -488,7 +610,7 @@ static void balance_kernel(struct manager *m, unsigned idx, const struct policy_
 	if (st->kops_fd < 0 && !m->opts.dry_run) {
 		fd = kops_attach(c->id, tiering, hot_ms);
 		if (fd < 0) {
-			note(st, "cannot attach the in-kernel bpf_numab_ops: %s", strerror(-fd));
+			balance_note(st, "cannot attach the in-kernel bpf_numab_ops: %s", strerror(-fd));
 			return;
 		}
 		st->kops_fd = fd;
@@ -497,7 +619,7 @@ static void balance_kernel(struct manager *m, unsigned idx, const struct policy_
 		log_info("cgroup %s: in-kernel bpf_numab_ops attached (%s, hot threshold %u ms).",
 			 c->path, tiering ? "normal and tiering" : "normal", hot_ms);
 	}
-	note(st, "balanced by the kernel: bpf_numab_ops%s (%s, hot threshold %u ms)",
+	balance_note(st, "balanced by the kernel: bpf_numab_ops%s (%s, hot threshold %u ms)",
 	     m->opts.dry_run ? " would be attached" : " attached by numabd",
 	     tiering ? "normal and tiering" : "normal", hot_ms);
 }
@@ -505,11 +627,16 @@ static void balance_kernel(struct manager *m, unsigned idx, const struct policy_
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
 		    struct cg_state *st, uint64_t now_usec)
 {
+	char buf[FORMAT_BYTES_MAX];
+
 	st->stats.evaluations++;
 	st->pending = false;
 	memset(st->verdicts, 0, sizeof(st->verdicts));
+	st->own_policy_procs = 0;
+	st->own_policy_bytes = 0;
+	st->note[0] = '\0';
 	if (policy_result_no_eligible_nodes(r)) {
-		note(st, "no eligible nodes");
+		balance_note(st, "no eligible nodes");
 		st->last_eval_usec = now_usec;
 		return;
 	}
@@ -523,10 +650,25 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 	case POLICY_MODE_KERNEL:
 		balance_kernel(m, idx, r, st);
 		break;
+	case POLICY_MODE_INTERLEAVE:
+		balance_interleave(m, idx, r, st, now_usec);
+		break;
+	case POLICY_MODE_TIER:
+		balance_tier(m, idx, r, st, now_usec);
+		break;
 	default:
-		note(st, "mode %s is not available in this version of numabd",
-		     policy_mode_to_string(r->effective.mode));
+		balance_note(st, "mode %s is not available in this version of numabd",
+			     policy_mode_to_string(r->effective.mode));
 		break;
 	}
+	/* Memory placed by a process's own policy is never moved, in any mode (DESIGN §5). */
+	if (st->own_policy_procs)
+		note_append(st, "%u process%s placed %s by %s own memory policy (bind, interleave "
+				"or preferred): %s",
+			    st->own_policy_procs, st->own_policy_procs == 1 ? "" : "es",
+			    format_bytes(buf, sizeof(buf), st->own_policy_bytes),
+			    st->own_policy_procs == 1 ? "its" : "their",
+			    r->effective.mode == POLICY_MODE_PIN ? "threads placed, those pages stay"
+								 : "those pages stay where they are");
 	st->last_eval_usec = now_usec;
 }

@@ -25,7 +25,9 @@
 #include "daemon/manager.h"
 #include "daemon/metrics.h"
 #include "daemon/procmem.h"
+#include "daemon/tier.h"
 #include "shared/hashmap.h"
+#include "shared/macro.h"
 #include "shared/roots.h"
 #include "sysfs/bpf-sampler.h"
 
@@ -54,7 +56,17 @@ struct cg_state {
 	uint64_t pinned_nodes;        /* pin: the node set in force, 0 none */
 	uint64_t pin_candidate;       /* pin: a different set seen at the last evaluation */
 	unsigned pin_candidate_evals;
-	char note[160];               /* why nothing happened, for status ("" when acting) */
+	unsigned own_policy_procs;    /* processes with memory placed by their own policy (bind,
+				       * interleave, preferred), last evaluation: never moved */
+	uint64_t own_policy_bytes;    /* that memory (resident at first sight) */
+	unsigned spread_balanced;     /* interleave: processes within the band, last evaluation */
+	unsigned spread_moving;       /* ... outside it (moved, or waiting for budget) */
+	unsigned spread_worst_permille; /* ... the largest deviation from an even share */
+	struct tier_cg tier;          /* tier: heat and DAMON of the last evaluation (tier.h) */
+	char note[200];               /* why nothing happened, for status ("" when acting) */
+	int8_t local_policy;          /* every process runs under a policy AutoNUMA skips (e.g.
+				       * numabctl run): 1, 0, -1 not known (mempolicy-read.h) */
+	uint64_t local_policy_usec;   /* when that was read */
 	int kops_fd;                  /* mode kernel: the in-kernel bpf_numab_ops link, -1 none */
 	uint32_t kops_hot_ms;         /* ... and its hot threshold and tiering */
 	bool kops_tiering;
@@ -77,6 +89,7 @@ struct manager {
 	struct affinity_journal *journal;
 	struct sampler *sampler;      /* BPF CPU placement sampler; NULL: the /proc walk */
 	struct programs *programs;    /* BPF policy programs (programs.c) */
+	struct tier *tier;            /* tier mode: DAMON kdamonds (tier.c); NULL with fixtures */
 
 	struct snapshot *prev, *cur;  /* the last two snapshots */
 	struct policy_results *results; /* policy of cur's cgroups, same order */
@@ -110,6 +123,29 @@ struct cg_state *manager_cg_state(struct manager *m, const char *path);
 /* Evaluate cgroup idx of m->cur with result r (balance.c). */
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
 		    struct cg_state *st, uint64_t now_usec);
+
+/* Helpers of balance.c for the modes in other files (interleave.c, tier.c). */
+/* The scan state of a process of a managed cgroup, created (maps + numa_maps read) at first
+ * sight; NULL when it went away or on OOM. */
+struct managed_proc *balance_get_proc(struct manager *m, const struct proc_sample *p);
+/* Free memory on node less the headroom follow and pin leave there. */
+uint64_t balance_free_room(const struct manager *m, int node);
+/* Set the cgroup's note (status, explain). */
+void balance_note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
+/* Count a process's own-policy memory for the cgroup's note (every mode calls it). */
+void balance_own_policy(struct cg_state *st, const struct managed_proc *mp);
+/* The kernel's AutoNUMA balances cgroup idx too (it is scanned, not exempt). */
+bool balance_autonuma_balances(const struct manager *m, unsigned idx);
+/*
+ * Move pm's pages on from_nodes to target: at most want_bytes (at least one THP) as the
+ * hierarchical budget grants now, at most room_bytes (free memory on the target to use);
+ * debits the budget and accounts the result in st->stats (not in dry run). Returns the
+ * engine's stop reason, or -1 when nothing was attempted (no room, budget empty; the note
+ * says which). *ret (may be NULL) gets the engine's result when it ran.
+ */
+int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
+		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret);
 
 /* Undo pin placements of cgroup idx's processes (mode changed or numabd stops). */
 void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st);

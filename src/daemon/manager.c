@@ -37,6 +37,7 @@
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
+#include "sysfs/mempolicy-read.h"
 #include "sysfs/snapshot-read.h"
 #include "sysfs/topo-read.h"
 #include "sysfs/policy-input.h"
@@ -131,6 +132,7 @@ struct cg_state *manager_cg_state(struct manager *m, const char *path)
 	if (!st)
 		return NULL;
 	st->locality = -1.0;
+	st->local_policy = -1;
 	st->kops_fd = -1;
 	if (hashmap_put(m->cgroups, path, st) < 0) {
 		free(st);
@@ -146,8 +148,36 @@ static int read_autonuma(struct manager *m)
 
 struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx)
 {
+	const struct cg_state *st = hashmap_get(m->cgroups, m->cur->cgroups[idx].path);
+
 	return autonuma_classify(m->autonuma, m->kernel_version, m->cur->cgroups[idx].mems_effective,
-				 false);
+				 st && st->local_policy > 0);
+}
+
+/* How often the memory policies of a cgroup's processes are looked at again (AutoNUMA on). */
+#define LOCAL_POLICY_RECHECK_USEC (10ull * 1000 * 1000)
+
+/* Whether AutoNUMA skips every process of cgroup idx for its memory policy (numabctl run,
+ * NUMAPolicy=local): one numa_maps line per process, every 10 s, only while AutoNUMA is on. */
+static void refresh_local_policy(struct manager *m, unsigned idx, struct cg_state *st,
+				 uint64_t now_usec)
+{
+	const char *path = m->cur->cgroups[idx].path;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (m->autonuma <= 0) {
+		st->local_policy = -1;
+		st->local_policy_usec = 0;
+		return;
+	}
+	if (st->local_policy_usec && now_usec - st->local_policy_usec < LOCAL_POLICY_RECHECK_USEC)
+		return;
+	st->local_policy_usec = now_usec;
+	fd = openat(m->roots.cgroup_fd, streq(path, "/") ? "." : path + 1,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? negative_errno() : mempolicy_read_cgroup_skips(fd, m->roots.proc_fd, 0);
+	st->local_policy = r < 0 ? -1 : (int8_t)r;
 }
 
 /* [Daemon] AutoNUMA=off: switch the kernel's balancing off while numabd runs. */
@@ -266,6 +296,24 @@ static void sweep(struct manager *m)
 			log_warning_errno(r, "Failed to save the runtime settings, ignoring: %m");
 	}
 
+	/* A process still in a managed cgroup keeps its scan state between the evaluations of
+	 * its cgroup (whose interval may be longer than the grace period). */
+	for (unsigned i = 0; m->cur && m->results && i < m->cur->n_cgroups; i++) {
+		const struct cg_sample *c = &m->cur->cgroups[i];
+
+		if (!policy_result_managed(&m->results->items[i]))
+			continue;
+		for (unsigned j = 0; j < c->n_procs; j++) {
+			struct managed_proc *mp;
+			char pkey[48];
+
+			snprintf(pkey, sizeof(pkey), "%d:%llu", c->procs[j].pid,
+				 (unsigned long long)c->procs[j].start_time);
+			mp = hashmap_get(m->procs, pkey);
+			if (mp)
+				mp->seen_tick = m->tick;
+		}
+	}
 	memset(&it, 0, sizeof(it));
 	while (hashmap_iterate(m->procs, &it, &key, &value)) {
 		struct managed_proc *mp = value;
@@ -360,6 +408,7 @@ static void manager_tick(struct manager *m)
 			return;
 		}
 		st->seen_tick = m->tick;
+		refresh_local_policy(m, i, st, now);
 		if (st->last_mode == POLICY_MODE_PIN && mode != POLICY_MODE_PIN)
 			balance_unpin(m, i, st);
 		if (mode != POLICY_MODE_KERNEL && st->kops_fd >= 0)
@@ -377,6 +426,7 @@ static void manager_tick(struct manager *m)
 			balance_cgroup(m, i, res, st, now);
 	}
 	sweep(m);
+	tier_sweep(m);
 
 	m->last_tick_cost_usec = manager_now_usec() - start;
 	m->max_tick_cost_usec = MAX(m->max_tick_cost_usec, m->last_tick_cost_usec);
@@ -421,6 +471,7 @@ int manager_reload(struct manager *m, char **ret_error)
 	config_free(m->config);
 	m->config = cfg;
 	programs_retry(m->programs);
+	tier_retry(m->tier);
 	budget_set_global_rate(m->budget, cfg->budget_bytes_per_sec, manager_now_usec());
 	log_info("Configuration reloaded (%zu rule%s).", cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
 	return 0;
@@ -603,6 +654,14 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 
 	if (m->roots.live)
 		setup_sampler(m);
+	if (m->roots.live) {
+		/* tier mode's DAMON use; stops kdamonds a killed numabd left. */
+		r = tier_new(m->roots.sysfs_fd, m->state_fd, &m->tier);
+		if (r < 0) {
+			log_oom();
+			goto fail;
+		}
+	}
 
 	r = setup_event_loop(m);
 	if (r < 0)
@@ -660,6 +719,7 @@ struct manager *manager_free(struct manager *m)
 		return NULL;
 	restore_all(m);
 	autonuma_restore(m);
+	m->tier = tier_free(m->tier);
 	m->control = control_server_free(m->control);
 	m->metrics = metrics_server_free(m->metrics);
 	sd_event_source_disable_unref(m->tick_source);

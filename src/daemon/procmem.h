@@ -180,10 +180,10 @@ void procmem_classify(const char *perms, uint64_t inode, const char *path, unsig
 /* ---------------------------------------------------------------- the object */
 
 struct procmem_params {
-	uint64_t scan_pages;    /* status queries per procmem_scan() call; 0 = 65536 */
+	uint64_t scan_pages;    /* status queries per procmem_scan() call; 0 = 16384 */
 	unsigned stride_pages;  /* sample every Nth page; 0 = automatic: the smallest stride
 				 * that covers the process in sweep_scans calls */
-	unsigned sweep_scans;   /* with automatic stride; 0 = 8 */
+	unsigned sweep_scans;   /* with automatic stride; 0 = 1 */
 };
 
 /* Where a process's pages are, from status queries of a sample. */
@@ -294,6 +294,22 @@ int procmem_scan(struct procmem *pm, const struct procmem_sys *sys,
 /* The estimate to use: the last complete sweep, or the sweep in progress when none has
  * completed yet (complete false). Never NULL. */
 const struct procmem_estimate *procmem_estimate_get(const struct procmem *pm);
+
+/* An address window [start, end). */
+struct procmem_window {
+	uint64_t start, end;
+};
+
+/*
+ * A view of pm restricted to windows (ascending, disjoint, page-aligned): a new object for the
+ * same process (pid, start time, procfs root) whose ranges are pm's eligible ranges cut to the
+ * windows, with its own cursors at 0, no facts and an empty estimate. actuate_move() on the
+ * view looks only at those addresses, once around (tier mode moves hot or cold windows this
+ * way); what it moved updates the view's estimate, not pm's: the caller passes the result on
+ * with procmem_note_moved(). Free with procmem_free(). Returns 0 or -ENOMEM.
+ */
+int procmem_view_new(const struct procmem *pm, const struct procmem_window *windows, size_t n,
+		     struct procmem **ret);
 
 /* Tell the estimates that bytes moved from node from to node to (actuate.c calls this), so
  * that they stay close to the truth until the next sweep. */

@@ -101,6 +101,52 @@ static json_object *runtime_json(const struct manager *m, const struct cg_state 
 				       st->pinned_nodes ? json_object_new_string(nodemask_format(
 								  buf, sizeof(buf), st->pinned_nodes))
 							: NULL);
+	if (mode == POLICY_MODE_INTERLEAVE) {
+		json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "processes_balanced",
+				       json_object_new_int((int)st->spread_balanced));
+		json_object_object_add(v, "processes_moving",
+				       json_object_new_int((int)st->spread_moving));
+		json_object_object_add(v, "worst_deviation",
+				       json_object_new_double(st->spread_worst_permille / 1000.0));
+		json_object_object_add(o, "interleave", v);
+	}
+	if (mode == POLICY_MODE_TIER) {
+		json_object *v = json_object_new_object();
+		const char *why = tier_unavailable(m->tier);
+
+		json_object_object_add(v, "damon", json_object_new_string(
+							    !m->tier ? "not with fixture roots"
+							    : why	    ? why
+									    : "available"));
+		json_object_object_add(v, "monitored_processes",
+				       json_object_new_int((int)st->tier.monitored));
+		json_object_object_add(v, "unmonitored_processes",
+				       json_object_new_int((int)st->tier.unmonitored));
+		json_object_object_add(v, "learning_processes",
+				       json_object_new_int((int)st->tier.warming));
+		for (int k = 0; k < _HEAT_CLASS_MAX; k++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%s_bytes", heat_class_to_string(k));
+			json_object_object_add(v, key, json_object_new_uint64(st->tier.heat_bytes[k]));
+		}
+		json_object_object_add(v, "promoted_bytes",
+				       json_object_new_uint64(st->tier.promoted_bytes));
+		json_object_object_add(v, "demoted_bytes",
+				       json_object_new_uint64(st->tier.demoted_bytes));
+		json_object_object_add(v, "hot_threshold_ms",
+				       json_object_new_uint64(st->tier.hot_threshold_usec / 1000));
+		json_object_object_add(o, "tier", v);
+	}
+	if (mode != POLICY_MODE_OFF && mode != POLICY_MODE_KERNEL) {
+		json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "processes", json_object_new_int((int)st->own_policy_procs));
+		json_object_object_add(v, "bytes", json_object_new_uint64(st->own_policy_bytes));
+		json_object_object_add(o, "own_policy", v);
+	}
 	json_object_object_add(o, "last_evaluation_s_ago",
 			       st->last_eval_usec ? json_object_new_double(
 							    (double)(now_usec - st->last_eval_usec) / 1e6)

@@ -76,6 +76,17 @@ else
 fi
 numabctl status -w 500ms /bal/follow /bal/unmanaged | sed 's/^/  /'
 
+# --- once local, evaluations cost no page query (memory.numa_stat says so)
+fast_evals() { numabctl -j stats | jsonpick "cgroups[cgroup=$1].fast_evaluations" 2>/dev/null; }
+F0=$(fast_evals /bal/follow)
+sleep 3
+F1=$(fast_evals /bal/follow)
+if [ "${F1:-0}" -gt "${F0:-0}" ] 2>/dev/null; then
+	pass follow_fast_path "local by memory.numa_stat: fast evaluations $F0 -> $F1 in 3 s"
+else
+	fail follow_fast_path "fast_evaluations $F0 -> $F1: $(numabctl -j stats | jsonpick 'cgroups[cgroup=/bal/follow]')"
+fi
+
 # --- the unmanaged sibling is untouched
 wl_refresh u >/dev/null
 expect_ge unmanaged_pages_stay "$(wl_node_pct u "$LAST")" 99 "% of the unmanaged workload still on node $LAST:"

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Heat for tier mode.
+ *
+ * What: on a machine with a slower memory tier (CPU-less nodes: CXL memory expanders), a tier cgroup's
+ * pages that are hot belong on the fast node its threads run on, and when a fast node runs
+ * short of free memory its coldest tier pages go down to the slow tier. "Hot" is the policy's
+ * hot_threshold: a page accessed within that time, the same meaning as the kernel's
+ * numa_balancing_hot_threshold_ms (there measured as the latency of a hinting fault after
+ * the scan unmapped the page).
+ *
+ * Where heat comes from: DAMON's virtual address monitoring of the process. DAMON splits the
+ * address space into regions, samples one page of each region every sample interval (the
+ * Accessed bit), and reports per region how many samples saw an access in the last
+ * aggregation interval (nr_accesses) and for how many intervals that count has held (age).
+ * numabd reads the regions at each evaluation and keeps, per region, when it last saw an
+ * access (nr_accesses > 0 at a read, or DAMON's age of an idle stretch that began while it
+ * was watching); regions split and merge between reads, so a new region inherits the most
+ * recent access seen in the old regions it overlaps. Hot is then "seen accessed less than the
+ * threshold ago", the resolution being one aggregation interval (100 ms) or, for what DAMON's
+ * age does not tell, the time between reads. A threshold below the aggregation interval is
+ * compared with the access period instead (HEAT_WARM covers what is neither hot nor cold).
+ * Memory never seen accessed is not hot: it is cold once monitoring has run for the threshold,
+ * unknown (warm) before, so a freshly monitored process has nothing promoted by mistake.
+ *
+ * Windows: DAMON regions are page-granular, but anonymous memory is mostly in 2 MiB THPs that
+ * move whole. Hot windows are widened to 2 MiB, cold ones narrowed: promotion may take a
+ * little cold memory up with a hot page, demotion never takes a hot page down.
+ *
+ * Watermarks: low 3% / high 6% of the node, at least 64 / 128 MiB. The kernel's own zone
+ * watermarks are far lower (a fraction of a percent); numab stays above them so that the
+ * kernel's reclaim never has to act on tier cgroups' behalf, and the gap between low and high
+ * keeps promotion and demotion from alternating.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/heat.h"
+#include "shared/macro.h"
+
+#define THP_BYTES (2ull << 20)
+#define WM_LOW_MIN (64ull << 20)
+#define WM_HIGH_MIN (128ull << 20)
+#define WM_LOW_PERMILLE 30
+#define WM_HIGH_PERMILLE 60
+
+static const char *const class_names[_HEAT_CLASS_MAX] = {
+	[HEAT_HOT] = "hot",
+	[HEAT_WARM] = "warm",
+	[HEAT_COLD] = "cold",
+};
+
+const char *heat_class_to_string(enum heat_class c)
+{
+	return c < _HEAT_CLASS_MAX ? class_names[c] : NULL;
+}
+
+uint64_t heat_idle_usec(const struct heat_attrs *a, const struct heat_region *r)
+{
+	/* The last access was in the interval before the idle stretch began: up to one more
+	 * interval ago than age * aggr. The longer bound: "accessed within" must hold for sure. */
+	return r->nr_accesses ? 0 : ((uint64_t)r->age + 1) * a->aggr_usec;
+}
+
+enum heat_class heat_classify(const struct heat_attrs *a, const struct heat_region *r,
+			      uint64_t hot_threshold_usec)
+{
+	if (r->nr_accesses > 0 && (uint64_t)r->nr_accesses * hot_threshold_usec < a->aggr_usec)
+		return HEAT_WARM; /* accessed, but less often than every threshold */
+	if (r->last_seen_usec)
+		return a->now_usec < r->last_seen_usec + hot_threshold_usec ? HEAT_HOT : HEAT_COLD;
+	return a->monitored_usec >= hot_threshold_usec ? HEAT_COLD : HEAT_WARM;
+}
+
+void heat_update(const struct heat_attrs *a, const struct heat_region *prev, size_t n_prev,
+		 struct heat_region *cur, size_t n_cur)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n_cur; i++) {
+		struct heat_region *r = &cur[i];
+		uint64_t seen = 0, best = 0, idle;
+
+		if (r->nr_accesses > 0) {
+			r->last_seen_usec = a->now_usec;
+			continue;
+		}
+		while (j < n_prev && prev[j].end <= r->start)
+			j++;
+		/* The old region that covers most of it passes its record on (a small hot
+		 * spot merged into a large idle region does not make all of it hot). */
+		for (size_t k = j; k < n_prev && prev[k].start < r->end; k++) {
+			uint64_t o = MIN(r->end, prev[k].end) - MAX(r->start, prev[k].start);
+
+			if (o > best) {
+				best = o;
+				seen = prev[k].last_seen_usec;
+			}
+		}
+		idle = heat_idle_usec(a, r);
+		if (idle + 2 * a->aggr_usec < a->monitored_usec && idle < a->now_usec)
+			seen = MAX(seen, a->now_usec - idle);
+		r->last_seen_usec = seen;
+	}
+}
+
+void heat_totals(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		 uint64_t hot_threshold_usec, uint64_t ret_bytes[_HEAT_CLASS_MAX])
+{
+	memset(ret_bytes, 0, sizeof(uint64_t) * _HEAT_CLASS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (regions[i].end > regions[i].start)
+			ret_bytes[heat_classify(a, &regions[i], hot_threshold_usec)] +=
+				regions[i].end - regions[i].start;
+}
+
+/* Hottest first: more accesses, then idle for less time. */
+static int cmp_hot(const void *x, const void *y)
+{
+	const struct heat_window *a = x, *b = y;
+
+	if (a->nr_accesses != b->nr_accesses)
+		return a->nr_accesses > b->nr_accesses ? -1 : 1;
+	if (a->idle_usec != b->idle_usec)
+		return a->idle_usec < b->idle_usec ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Coldest first: idle for longest. */
+static int cmp_cold(const void *x, const void *y)
+{
+	const struct heat_window *a = x, *b = y;
+
+	if (a->idle_usec != b->idle_usec)
+		return a->idle_usec > b->idle_usec ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+static int cmp_addr(const void *x, const void *y)
+{
+	const struct heat_window *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+int heat_select(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		uint64_t hot_threshold_usec, enum heat_class want, uint64_t max_bytes,
+		struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes)
+{
+	_cleanup_free_ struct heat_window *w = NULL;
+	size_t k = 0, m = 0;
+	uint64_t total = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_bytes = 0;
+	if (n == 0)
+		return 0;
+	w = calloc(n, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct heat_region *r = &regions[i];
+		uint64_t s, e;
+
+		if (r->end <= r->start || heat_classify(a, r, hot_threshold_usec) != want)
+			continue;
+		if (want == HEAT_HOT) {
+			s = r->start / THP_BYTES * THP_BYTES;
+			e = (r->end + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
+		} else {
+			s = (r->start + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
+			e = r->end / THP_BYTES * THP_BYTES;
+		}
+		if (e <= s)
+			continue;
+		w[k++] = (struct heat_window){
+			s, e,
+			r->last_seen_usec ? a->now_usec - MIN(a->now_usec, r->last_seen_usec)
+					  : a->monitored_usec,
+			r->nr_accesses,
+		};
+	}
+	if (k == 0)
+		return 0;
+
+	if (max_bytes) {
+		/* Keep the hottest (coldest) until they cover max_bytes. */
+		qsort(w, k, sizeof(*w), want == HEAT_HOT ? cmp_hot : cmp_cold);
+		for (m = 0, total = 0; m < k && total < max_bytes; m++)
+			total += w[m].end - w[m].start;
+		k = m;
+	}
+	qsort(w, k, sizeof(*w), cmp_addr);
+	/* Merge overlapping and adjacent windows (widening can make them overlap). */
+	m = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (m > 0 && w[i].start <= w[m - 1].end) {
+			struct heat_window *p = &w[m - 1];
+
+			p->end = MAX(p->end, w[i].end);
+			p->idle_usec = MIN(p->idle_usec, w[i].idle_usec);
+			p->nr_accesses = MAX(p->nr_accesses, w[i].nr_accesses);
+			continue;
+		}
+		w[m++] = w[i];
+	}
+	total = 0;
+	for (size_t i = 0; i < m; i++)
+		total += w[i].end - w[i].start;
+	*ret = TAKE_PTR(w);
+	*ret_n = m;
+	*ret_bytes = total;
+	return 0;
+}
+
+int heat_intersect(const struct heat_window *a, size_t n_a, const struct heat_window *b,
+		   size_t n_b, struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes)
+{
+	_cleanup_free_ struct heat_window *v = NULL;
+	size_t i = 0, j = 0, n = 0;
+	uint64_t total = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_bytes = 0;
+	if (n_a == 0 || n_b == 0)
+		return 0;
+	/* Each output window ends at the end of a window of a or of b: at most n_a + n_b. */
+	v = calloc(n_a + n_b, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (i < n_a && j < n_b) {
+		uint64_t s = MAX(a[i].start, b[j].start), e = MIN(a[i].end, b[j].end);
+
+		if (s < e) {
+			v[n] = a[i];
+			v[n].start = s;
+			v[n].end = e;
+			total += e - s;
+			n++;
+		}
+		if (a[i].end < b[j].end)
+			i++;
+		else
+			j++;
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	*ret_bytes = total;
+	return 0;
+}
+
+static int cmp_cold_bucket(const void *x, const void *y, void *userdata)
+{
+	const struct heat_window *a = x, *b = y;
+	uint64_t bucket = *(const uint64_t *)userdata;
+	uint64_t ba = a->idle_usec / bucket, bb = b->idle_usec / bucket;
+
+	if (ba != bb)
+		return ba > bb ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+void heat_order_cold(struct heat_window *w, size_t n, uint64_t bucket_usec, size_t *ret_groups,
+		     size_t *ret_n_groups)
+{
+	uint64_t bucket = MAX(bucket_usec, (uint64_t)1);
+	size_t g = 0;
+
+	if (n > 1)
+		qsort_r(w, n, sizeof(*w), cmp_cold_bucket, &bucket);
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || w[i].idle_usec / bucket != w[i + 1].idle_usec / bucket)
+			ret_groups[g++] = i + 1;
+	*ret_n_groups = g;
+}
+
+struct heat_watermarks heat_watermarks(uint64_t node_total_bytes)
+{
+	return (struct heat_watermarks){
+		.low_bytes = MAX(WM_LOW_MIN, node_total_bytes * WM_LOW_PERMILLE / 1000),
+		.high_bytes = MAX(WM_HIGH_MIN, node_total_bytes * WM_HIGH_PERMILLE / 1000),
+	};
+}
+
+uint64_t heat_promote_room(const struct heat_watermarks *w, uint64_t free_bytes)
+{
+	return free_bytes > w->high_bytes ? free_bytes - w->high_bytes : 0;
+}
+
+uint64_t heat_demote_need(const struct heat_watermarks *w, uint64_t free_bytes)
+{
+	return free_bytes < w->low_bytes ? w->high_bytes - free_bytes : 0;
+}
+
+int heat_home_node(const uint64_t *cpu_ns, const uint64_t *mem_bytes, unsigned span,
+		   uint64_t fast_nodes)
+{
+	int best = -1;
+
+	span = MIN(span, (unsigned)NUMAB_MAX_NODES);
+	if (cpu_ns)
+		for (unsigned n = 0; n < span; n++)
+			if (nodemask_test(fast_nodes, n) && cpu_ns[n] > 0 &&
+			    (best < 0 || cpu_ns[n] > cpu_ns[best]))
+				best = (int)n;
+	if (best >= 0)
+		return best;
+	if (mem_bytes)
+		for (unsigned n = 0; n < span; n++)
+			if (nodemask_test(fast_nodes, n) && mem_bytes[n] > 0 &&
+			    (best < 0 || mem_bytes[n] > mem_bytes[best]))
+				best = (int)n;
+	return best >= 0 ? best : nodemask_first(fast_nodes);
+}
+
+int heat_demotion_target(const struct topology *t, int from, uint64_t slow_nodes,
+			 const uint64_t *room_bytes, unsigned span)
+{
+	int best = -1;
+
+	span = MIN(span, (unsigned)NUMAB_MAX_NODES);
+	for (unsigned n = 0; n < span; n++) {
+		if (!nodemask_test(slow_nodes, n) || (int)n == from || room_bytes[n] == 0)
+			continue;
+		if (best < 0 || t->distance[from][n] < t->distance[from][best] ||
+		    (t->distance[from][n] == t->distance[from][best] &&
+		     room_bytes[n] > room_bytes[best]))
+			best = (int)n;
+	}
+	return best;
+}

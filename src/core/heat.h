@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * tier mode, pure: which address ranges of a process are hot or cold (from DAMON's regions),
+ * where its hot memory belongs, and how much may be promoted to or must be demoted from a
+ * fast node. The daemon reads DAMON (sysfs/damon.c) and moves pages (daemon/tier.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/topology.h"
+#include "shared/nodemask.h"
+
+/* One DAMON region of a process's address space, as DAMON reports it (tried_regions), with
+ * what numabd remembers of it. */
+struct heat_region {
+	uint64_t start, end;     /* [start, end), virtual addresses */
+	unsigned nr_accesses;    /* samples that saw an access in the last aggregation interval */
+	unsigned age;            /* aggregation intervals the access frequency has held */
+	uint64_t last_seen_usec; /* when an access was last seen here (heat_update()), 0 never */
+};
+
+/* How and when the regions were measured. */
+struct heat_attrs {
+	uint64_t sample_usec;
+	uint64_t aggr_usec;
+	uint64_t monitored_usec;  /* how long DAMON has been monitoring the process */
+	uint64_t now_usec;        /* when the regions were read (CLOCK_MONOTONIC) */
+};
+
+enum heat_class {
+	HEAT_HOT,       /* accessed within the hot threshold */
+	HEAT_WARM,      /* accessed, but less often than the threshold (threshold < aggr) */
+	HEAT_COLD,      /* not accessed for at least the hot threshold */
+	_HEAT_CLASS_MAX,
+};
+
+const char *heat_class_to_string(enum heat_class c);
+
+/*
+ * Fill in last_seen_usec of the regions just read (cur), from DAMON's counts and from the
+ * regions of the previous read (prev, with their last_seen_usec; both ascending):
+ * - accessed in the last aggregation interval (nr_accesses > 0): seen now;
+ * - else the record of the previous region that covers most of it (DAMON splits and
+ *   merges regions between reads), or DAMON's own idea if more recent: idle for age * aggr,
+ *   if that idle stretch began after monitoring did (so its start was an access DAMON saw;
+ *   DAMON resets the age when the access count changes markedly, on 6.12 not always when
+ *   it drops to 0, which is why numabd keeps its own record too).
+ */
+void heat_update(const struct heat_attrs *a, const struct heat_region *prev, size_t n_prev,
+		 struct heat_region *cur, size_t n_cur);
+
+/*
+ * "Accessed within hot_threshold": hot when an access was seen less than the threshold ago,
+ * cold when the last one seen is older (or none was seen in at least the threshold of
+ * monitoring), warm otherwise (not known yet). A threshold below the aggregation interval is
+ * a frequency instead: a region seen accessed k times in interval A is accessed about every
+ * A / k, hot when that is at most the threshold, warm when more.
+ */
+enum heat_class heat_classify(const struct heat_attrs *a, const struct heat_region *r,
+			      uint64_t hot_threshold_usec);
+
+/* How long DAMON says the region has been idle, at most: (age + 1) * aggr (0 when accessed
+ * in the last interval). */
+uint64_t heat_idle_usec(const struct heat_attrs *a, const struct heat_region *r);
+
+/* An address window to act on, with the heat of its region. */
+struct heat_window {
+	uint64_t start, end;
+	uint64_t idle_usec;      /* since the last access seen (never seen: monitored time) */
+	unsigned nr_accesses;
+};
+
+/*
+ * The windows of class want (HEAT_HOT or HEAT_COLD), ascending and disjoint, ready for a
+ * procmem view. Hot windows are widened to 2 MiB boundaries (a THP around a hot page is
+ * promoted whole anyway) and cold ones narrowed to them (never demote part of a hot THP);
+ * adjacent windows merge. With max_bytes not 0 (demotion: what the fast node needs), only the
+ * coldest (or hottest) windows are kept, in that order, until their sizes reach max_bytes.
+ * *ret_bytes: the windows' total. Returns 0 (*ret may be NULL with *ret_n 0), or -ENOMEM.
+ */
+int heat_select(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		uint64_t hot_threshold_usec, enum heat_class want, uint64_t max_bytes,
+		struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes);
+
+/*
+ * The addresses in both window lists (each ascending and disjoint): promotion takes windows
+ * hot in two consecutive reads, so that a one-off touch of a cold page, or a DAMON region that
+ * straddles the edge of a hot area at one read, does not move cold memory up. Windows keep
+ * a's heat. Returns 0 (*ret may be NULL with *ret_n 0) or -ENOMEM.
+ */
+int heat_intersect(const struct heat_window *a, size_t n_a, const struct heat_window *b,
+		   size_t n_b, struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes);
+
+/*
+ * Order windows for demotion: coldest first, by buckets of bucket_usec of idle time (windows
+ * idle for about as long are equally cold), by address within a bucket (one engine pass per
+ * bucket). *ret_groups gets the end index of each bucket's run, *ret_n_groups their number
+ * (at most n; the array has room for n). Never fails.
+ */
+void heat_order_cold(struct heat_window *w, size_t n, uint64_t bucket_usec, size_t *ret_groups,
+		     size_t *ret_n_groups);
+
+/* Bytes of each class over the regions (for status). */
+void heat_totals(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		 uint64_t hot_threshold_usec, uint64_t ret_bytes[_HEAT_CLASS_MAX]);
+
+/*
+ * Free-memory watermarks of a fast node for tier mode. Below low the node "runs short": the
+ * coldest pages of tier cgroups on it are demoted until it has high free again. Promotions
+ * leave high free, so that a promotion never causes a demotion (the band between them is
+ * the hysteresis). low = max(64 MiB, 3%), high = max(128 MiB, 6%) of the node.
+ */
+struct heat_watermarks {
+	uint64_t low_bytes, high_bytes;
+};
+
+struct heat_watermarks heat_watermarks(uint64_t node_total_bytes);
+
+/* What may be promoted onto a node with free_bytes free (0 below high). */
+uint64_t heat_promote_room(const struct heat_watermarks *w, uint64_t free_bytes);
+
+/* What must be demoted from it (0 unless below low; then up to high). */
+uint64_t heat_demote_need(const struct heat_watermarks *w, uint64_t free_bytes);
+
+/*
+ * The home of a process's hot memory: the fast node in fast_nodes where most of its CPU time
+ * ran (cpu_ns per node, span entries); without CPU time in the window, the fast node holding
+ * most of its memory (mem_bytes, may be NULL); else the lowest fast node. -1 when fast_nodes
+ * is empty.
+ */
+int heat_home_node(const uint64_t *cpu_ns, const uint64_t *mem_bytes, unsigned span,
+		   uint64_t fast_nodes);
+
+/*
+ * Where to demote from fast node `from`: the node of slow_nodes nearest to it (SLIT distance;
+ * ties: more free room) whose room (room_bytes per node, span entries) is not 0. -1 when none.
+ */
+int heat_demotion_target(const struct topology *t, int from, uint64_t slow_nodes,
+			 const uint64_t *room_bytes, unsigned span);
