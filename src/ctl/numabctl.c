@@ -115,6 +115,71 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl)
 	return 1;
 }
 
+/* The options of parse_argv() that take a value as the next argument. */
+static bool global_takes_value(const char *a)
+{
+	static const char *const names[] = { "--sysfs-root", "--proc-root", "--cgroup-root",
+					     "--config", "--socket" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (streq(a, names[i]))
+			return true;
+	return false;
+}
+
+static bool is_global_option(const char *a)
+{
+	static const char *const prefixes[] = { "--sysfs-root=", "--proc-root=", "--cgroup-root=",
+						"--config=", "--socket=" };
+
+	if (streq(a, "-j") || streq(a, "--json") || streq(a, "-v") || streq(a, "--verbose") ||
+	    global_takes_value(a))
+		return true;
+	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+		if (strncmp(a, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The global options may also follow the verb ("numabctl status -j --cgroup-root DIR"):
+ * split the verb's arguments (argv[0] = the verb) into the verb's own and the global ones
+ * (gargv[0] = "numabctl"). Nothing after "--" is looked at, nor, for run, anything after the
+ * command's first word: those belong to the command.
+ */
+static int split_global_options(int argc, char **argv, bool stop_at_operand, char ***ret_vargv,
+				int *ret_vargc, char ***ret_gargv, int *ret_gargc)
+{
+	_cleanup_free_ char **v = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ char **g = calloc((size_t)argc + 1, sizeof(char *));
+	int nv = 0, ng = 0, i;
+
+	if (!v || !g)
+		return -ENOMEM;
+	g[ng++] = (char *)"numabctl";
+	v[nv++] = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (streq(a, "--") || (stop_at_operand && a[0] != '-'))
+			break;
+		if (!is_global_option(a)) {
+			v[nv++] = argv[i];
+			continue;
+		}
+		g[ng++] = argv[i];
+		if (global_takes_value(a) && i + 1 < argc)
+			g[ng++] = argv[++i];
+	}
+	for (; i < argc; i++)
+		v[nv++] = argv[i];
+	*ret_vargv = TAKE_PTR(v);
+	*ret_vargc = nv;
+	*ret_gargv = TAKE_PTR(g);
+	*ret_gargc = ng;
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	struct ctl ctl = {};
@@ -131,9 +196,17 @@ static int run(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
 		if (streq(argv[optind], verbs[i].name)) {
 			/* Each verb parses its own options from argv[0] = the verb. */
-			int vargc = argc - optind;
-			char **vargv = argv + optind;
+			_cleanup_free_ char **vargv = NULL, **gargv = NULL;
+			int vargc, gargc;
 
+			r = split_global_options(argc - optind, argv + optind, streq(verbs[i].name, "run"),
+						 &vargv, &vargc, &gargv, &gargc);
+			if (r < 0)
+				return log_oom();
+			optind = 0;
+			r = parse_argv(gargc, gargv, &ctl);
+			if (r <= 0)
+				return r;
 			optind = 0;
 			return verbs[i].run(&ctl, vargc, vargv);
 		}

@@ -47,6 +47,12 @@ check "recursive" json_assert '[c["path"] for c in d["cgroups"]] == ["/app", "/a
 sorted=$("$ctl" "${roots[@]}" status -w 0 --sort memory)
 check "sort by memory" test "$(grep -E '^/' <<<"$sorted" | head -1 | cut -d' ' -f1)" = "/"
 
+# Global options after the verb mean the same as before it.
+after=$("$ctl" status -w 0 -j "${roots[@]}" /app/web)
+before=$("$ctl" -j "${roots[@]}" status -w 0 /app/web)
+check "status -j and the roots after the verb" json_assert \
+	'len(d["cgroups"]) == 1 and d["cgroups"][0]["path"] == "/app/web"' <<<"$after"
+check "options after the verb: the same document" test "$(grep -v window_s <<<"$after")" = "$(grep -v window_s <<<"$before")"
 check_fails "unknown cgroup" "cgroup /nope not found" "$ctl" "${roots[@]}" status -w 0 /nope
 check_fails "bad window" "Invalid --window" "$ctl" "${roots[@]}" status -w fast
 check_fails "bad sort" "Invalid --sort" "$ctl" "${roots[@]}" status --sort size
