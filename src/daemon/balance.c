@@ -215,6 +215,22 @@ void balance_own_policy(struct cg_state *st, const struct managed_proc *mp)
 	st->own_policy_bytes += mp->pm->own_policy_bytes;
 }
 
+struct managed_proc *balance_scan_proc(struct manager *m, struct cg_state *st,
+				       const struct proc_sample *p, uint64_t *ret_allowed)
+{
+	struct managed_proc *mp = balance_get_proc(m, p);
+	struct procmem_scan_result sr;
+
+	if (!mp)
+		return NULL;
+	if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
+		return NULL;
+	balance_own_policy(st, mp);
+	if (ret_allowed && proc_read_mems_allowed(m->roots.proc_fd, p->pid, ret_allowed) < 0)
+		return NULL;
+	return mp;
+}
+
 bool balance_autonuma_balances(const struct manager *m, unsigned idx)
 {
 	return (m->autonuma & 1) && manager_autonuma(m, idx).state == AUTONUMA_SCANNED;
@@ -283,22 +299,17 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 	}
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = balance_get_proc(m, p);
 		const struct procmem_estimate *est;
-		struct procmem_scan_result sr;
+		struct managed_proc *mp;
 		struct follow_decision d;
 		struct follow_input in;
 		uint64_t allowed;
 		int stop;
 
+		mp = balance_scan_proc(m, st, p, &allowed);
 		if (!mp)
 			continue;
-		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
-			continue;
-		balance_own_policy(st, mp);
 		est = procmem_estimate_get(mp->pm);
-		if (proc_read_mems_allowed(m->roots.proc_fd, p->pid, &allowed) < 0)
-			continue;
 		in = (struct follow_input){
 			.cpu_ns = p->cpu_ns,
 			.mem_bytes = est->sampled_pages ? est->bytes_per_node : NULL,
@@ -429,6 +440,62 @@ static uint64_t choose_pin_set(struct manager *m, const struct cg_sample *c,
 	return target;
 }
 
+/* Memory of the cgroup outside set may be at most this share before pin=hard binds. */
+#define PIN_HARD_OUTSIDE_PERMILLE 20
+
+/*
+ * pin=hard: once the budgeted moves brought the cgroup's memory into set, narrow its
+ * cpuset.mems to set (cpuset-bind.c), so the kernel keeps it there; before that, say what it
+ * waits for. Every refusal leaves the soft pin in force and says why.
+ */
+static void pin_hard(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		     uint64_t set)
+{
+	char buf[NODEMASK_FORMAT_MAX];
+	uint64_t inside = 0, total = 0;
+	int r;
+
+	if (m->opts.dry_run || !m->binds) {
+		note_append(st, "pin=hard: cpuset.mems would be narrowed to %s",
+			    nodemask_format(buf, sizeof(buf), set));
+		return;
+	}
+	for (unsigned n = 0; n < MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES); n++) {
+		total += cg_movable_bytes(c, n);
+		if (nodemask_test(set, n))
+			inside += cg_movable_bytes(c, n);
+	}
+	if (!c->has_numa_stat || (total - inside) * 1000 > total * PIN_HARD_OUTSIDE_PERMILLE) {
+		note_append(st, "pin=hard: cpuset.mems is narrowed once the memory is on %s (%u%% "
+				"there now)", nodemask_format(buf, sizeof(buf), set),
+			    total ? (unsigned)(inside * 100 / total) : 0);
+		return;
+	}
+	r = cpuset_binds_apply(m->binds, c->path, set);
+	switch (r) {
+	case 0:
+		note_append(st, "pin=hard: cpuset.mems=%s (restored when numabd stops or the mode "
+				"changes)", nodemask_format(buf, sizeof(buf), set));
+		break;
+	case -ENOENT:
+		note_append(st, "pin=hard: the cgroup has no cpuset.mems (cpuset is not enabled in "
+				"its parent's cgroup.subtree_control): pinned by affinity only");
+		break;
+	case -EBUSY:
+		note_append(st, "pin=hard: cpuset.mems was narrowed by someone else: left alone, "
+				"pinned by affinity only");
+		break;
+	case -EPERM:
+		note_append(st, "pin=hard: systemd owns this cgroup: set AllowedMemoryNodes= on its "
+				"unit (systemctl set-property --runtime); pinned by affinity only");
+		break;
+	default:
+		note_append(st, "pin=hard: writing cpuset.mems failed (%s): pinned by affinity only",
+			    strerror(-r));
+		break;
+	}
+}
+
 static void balance_pin(struct manager *m, unsigned idx, const struct policy_result *r,
 			struct cg_state *st, uint64_t now_usec)
 {
@@ -447,6 +514,10 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 		return;
 	}
 	if (set != st->pinned_nodes) {
+		/* A bound cpuset.mems would keep the memory from moving to the new set: unbind,
+		 * move, and bind again once the memory is there. */
+		if (m->binds && cpuset_binds_release(m->binds, c->path) < 0)
+			balance_note(st, "pin=hard: could not restore cpuset.mems before moving");
 		if (st->pinned_nodes)
 			log_info("cgroup %s: pin moves to nodes %s.", c->path,
 				 nodemask_format(buf, sizeof(buf), set));
@@ -456,10 +527,9 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 				 nodemask_format(buf, sizeof(buf), set));
 		st->pinned_nodes = set;
 	}
-	if (r->effective.pin == POLICY_PIN_HARD)
-		balance_note(st, "pin=hard is not supported yet: pinned with affinity only (soft)");
-	else
-		st->note[0] = '\0';
+	st->note[0] = '\0';
+	if (r->effective.pin != POLICY_PIN_HARD && m->binds)
+		(void)cpuset_binds_release(m->binds, c->path); /* hard -> soft */
 	mem_node = pin_memory_node(m, c, set);
 	if (cpus_of_nodes(m->topo, set, &target_cpus, &target_size) < 0 ||
 	    allowed_cpus(m, c, &allowed, &allowed_size) < 0) {
@@ -469,8 +539,7 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = balance_get_proc(m, p);
-		struct procmem_scan_result sr;
+		struct managed_proc *mp = balance_scan_proc(m, st, p, NULL);
 		const struct procmem_estimate *est;
 		struct affinity_result ar = {};
 		uint64_t outside = 0;
@@ -478,9 +547,6 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 
 		if (!mp)
 			continue;
-		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
-			continue;
-		balance_own_policy(st, mp);
 		est = procmem_estimate_get(mp->pm);
 		for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
 			if (!nodemask_test(set, n))
@@ -511,7 +577,9 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 		if (ar.failed)
 			st->stats.failures[stats_failure_from_errno(ar.first_error)] += ar.failed;
 	}
-	if (m->autonuma > 0) {
+	if (r->effective.pin == POLICY_PIN_HARD)
+		pin_hard(m, c, st, set);
+	if (m->autonuma > 0 && !(m->binds && cpuset_binds_has(m->binds, c->path))) {
 		/* pin sets affinity, not cpuset.mems: say whether the kernel still scans it. */
 		struct autonuma_verdict an = manager_autonuma(m, idx);
 
@@ -537,6 +605,8 @@ void balance_unpin(struct manager *m, unsigned idx, struct cg_state *st)
 	st->pin_candidate_evals = 0;
 	if (m->opts.dry_run)
 		return;
+	if (m->binds)
+		(void)cpuset_binds_release(m->binds, c->path);
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		struct affinity_result ar = {};
 

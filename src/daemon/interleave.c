@@ -50,22 +50,17 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 	st->note[0] = '\0';
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = balance_get_proc(m, p);
 		const struct procmem_estimate *est;
-		struct procmem_scan_result sr;
+		struct managed_proc *mp;
 		struct spread_decision d;
 		struct spread_input in;
 		uint64_t allowed;
 		bool waiting = false;
 
+		mp = balance_scan_proc(m, st, p, &allowed);
 		if (!mp)
 			continue;
-		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
-			continue;
-		balance_own_policy(st, mp);
 		est = procmem_estimate_get(mp->pm);
-		if (proc_read_mems_allowed(m->roots.proc_fd, p->pid, &allowed) < 0)
-			continue;
 		if (!est->sampled_pages) {
 			unknown++;
 			continue;

@@ -22,6 +22,7 @@
 #include "daemon/actuate.h"
 #include "daemon/affinity.h"
 #include "daemon/control.h"
+#include "daemon/cpuset-bind.h"
 #include "daemon/manager.h"
 #include "daemon/metrics.h"
 #include "daemon/procmem.h"
@@ -87,6 +88,7 @@ struct manager {
 	struct budget *budget;
 	struct actuate_engine *engine;
 	struct affinity_journal *journal;
+	struct cpuset_binds *binds;   /* pin=hard's cpuset.mems (cpuset-bind.c); NULL in dry run */
 	struct sampler *sampler;      /* BPF CPU placement sampler; NULL: the /proc walk */
 	struct programs *programs;    /* BPF policy programs (programs.c) */
 	struct tier *tier;            /* tier mode: DAMON kdamonds (tier.c); NULL with fixtures */
@@ -128,6 +130,11 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 /* The scan state of a process of a managed cgroup, created (maps + numa_maps read) at first
  * sight; NULL when it went away or on OOM. */
 struct managed_proc *balance_get_proc(struct manager *m, const struct proc_sample *p);
+/* Every mode's start with a process: its scan state, one scan, its own-policy memory counted
+ * for the note (balance_own_policy) and, with ret_allowed, its Mems_allowed. NULL when it went
+ * away (or on OOM): skip it. */
+struct managed_proc *balance_scan_proc(struct manager *m, struct cg_state *st,
+				       const struct proc_sample *p, uint64_t *ret_allowed);
 /* Free memory on node less the headroom follow and pin leave there. */
 uint64_t balance_free_room(const struct manager *m, int node);
 /* Set the cgroup's note (status, explain). */

@@ -227,6 +227,14 @@ static int resolve(struct manager *m, bool run_programs)
 
 	if (!m->cur)
 		return 0;
+	/* A cpuset.mems numabd narrowed itself (pin=hard) does not narrow the cgroup's eligible
+	 * nodes: it may still grow, or move, within what its parent allows (it is unbound first). */
+	for (unsigned i = 0; m->binds && i < m->cur->n_cgroups; i++) {
+		struct cg_sample *c = &m->cur->cgroups[i];
+
+		if (c->parent >= 0 && cpuset_binds_has(m->binds, c->path))
+			c->mems_effective = m->cur->cgroups[c->parent].mems_effective;
+	}
 	r = policy_input_resolve(&m->roots, m->cur, m->topo, m->config, m->settings,
 				 run_programs ? program_policy_cb : NULL, m, &res);
 	if (r < 0)
@@ -283,6 +291,8 @@ static void sweep(struct manager *m)
 			continue;
 		log_debug("cgroup %s is gone; dropping its in-memory state.", key);
 		(void)budget_remove(m->budget, key);
+		if (m->binds)
+			(void)cpuset_binds_release(m->binds, key); /* drops its pin=hard record */
 		if (settings_cgroup_removed(m->settings, key) > 0) {
 			log_info("cgroup %s is gone; dropped its transient runtime settings.", key);
 			save = true;
@@ -652,6 +662,22 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 			   ar.dropped == 1 ? "" : "s");
 	}
 
+	if (!m->opts.dry_run) {
+		unsigned restored = 0;
+
+		/* pin=hard's journal; restores what a killed numabd left bound. */
+		r = cpuset_binds_open(m->state_fd, "cpuset.json", m->roots.cgroup_fd, &m->binds,
+				      &restored);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open the cpuset journal in %s: %m",
+					m->config->state_directory);
+			goto fail;
+		}
+		if (restored)
+			log_notice("Restored the cpuset.mems of %u cgroup%s left bound by a previous "
+				   "numabd.", restored, restored == 1 ? "" : "s");
+	}
+
 	if (m->roots.live)
 		setup_sampler(m);
 	if (m->roots.live) {
@@ -705,6 +731,9 @@ static void restore_all(struct manager *m)
 {
 	struct affinity_result ar = {};
 
+	if (m->binds)
+		(void)cpuset_binds_release_all(m->binds);
+
 	if (!m->journal || m->opts.dry_run || affinity_journal_count(m->journal, 0, 0) == 0)
 		return;
 	if (affinity_restore(m->journal, m->roots.proc_fd, 0, 0, &ar) < 0)
@@ -726,6 +755,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_unref(m->event);
 	sampler_free(m->sampler);
 	affinity_journal_free(m->journal);
+	cpuset_binds_free(m->binds);
 	actuate_engine_free(m->engine);
 	hashmap_free(m->procs);
 	hashmap_free(m->cgroups);

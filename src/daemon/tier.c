@@ -699,15 +699,10 @@ void balance_tier(struct manager *m, unsigned idx, const struct policy_result *r
 		return;
 	}
 	for (unsigned j = 0; j < c->n_procs; j++) {
-		const struct proc_sample *p = &c->procs[j];
-		struct managed_proc *mp = balance_get_proc(m, p);
-		struct procmem_scan_result sr;
+		struct managed_proc *mp = balance_scan_proc(m, st, &c->procs[j], NULL);
 
 		if (!mp)
 			continue;
-		if (procmem_scan(mp->pm, &procmem_sys_live, &sr) < 0 || sr.vanished)
-			continue;
-		balance_own_policy(st, mp);
 		cand[n_cand++] = (struct candidate){ j, mp,
 						     procmem_estimate_get(mp->pm)->resident_bytes };
 	}

@@ -168,7 +168,9 @@ int write_string_at(int dirfd, const char *path, const char *s)
 	size_t len = strlen(s);
 	ssize_t n;
 
-	fd = open_at(dirfd, path, O_WRONLY);
+	/* O_TRUNC: a no-op on cgroupfs, sysfs and procfs, and what makes a fixture's regular
+	 * file hold what the kernel's would. */
+	fd = open_at(dirfd, path, O_WRONLY | O_TRUNC);
 	if (fd < 0)
 		return fd;
 	n = write(fd, s, len);

@@ -100,6 +100,34 @@ wait_until() {
 	return 1
 }
 
+# wait_secs SECS CMD...: like wait_until, polling every 0.5 s with CMD's output discarded.
+wait_secs() {
+	_end=$(( $(uptime_ms) + $1 * 1000 ))
+	shift
+	while [ "$(uptime_ms)" -lt "$_end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# start_numabd [ARGS...]: numabd in the background (its log appended to /run/numabd.log), its
+# pid in NPID; returns once it answers on its control socket (10 s at most).
+NPID=
+start_numabd() {
+	numabd "$@" >>/run/numabd.log 2>&1 &
+	NPID=$!
+	wait_until 10 numabctl reload
+}
+
+# stop_numabd [SIGNAL]: send SIGNAL (TERM by default) to the numabd of start_numabd and wait.
+stop_numabd() {
+	[ -n "$NPID" ] || return 0
+	kill "-${1:-TERM}" "$NPID" 2>/dev/null
+	wait "$NPID" 2>/dev/null
+	NPID=
+}
+
 # uptime_ms: milliseconds since boot.
 uptime_ms() {
 	awk '{ printf "%d", $1 * 1000 }' /proc/uptime

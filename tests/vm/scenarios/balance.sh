@@ -23,18 +23,6 @@ Cgroup=/bal/follow
 Mode=follow
 CONF
 
-NPID=
-start_numabd() {
-	numabd "$@" >>/run/numabd.log 2>&1 &
-	NPID=$!
-	wait_until 10 numabctl reload
-}
-stop_numabd() {
-	[ -n "$NPID" ] || return 0
-	kill "-${1:-TERM}" "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-	NPID=
-}
 # Affinity lists of every thread of a workload, one per line.
 affinities() {
 	for t in /proc/"$(wl_pid "$1")"/task/*; do
@@ -190,6 +178,33 @@ if wait_until 10 sh -c "[ \"\$(for t in /proc/$(wl_pid p)/task/*; do sed -n 's/^
 	pass pin_restore_after_kill "the restarted numabd restored $P_AFF from its journal"
 else
 	fail pin_restore_after_kill "threads on $(affinities p), were $P_AFF; $(grep -i restor /run/numabd.log | tail -n 2)"
+fi
+
+# --- pin=hard: cpuset.mems narrowed once the memory is there; restored on SIGTERM, and after
+# a SIGKILL by the next numabd
+printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
+numabctl reload >/dev/null
+cg_mems() { cat "$(cg_path bal/pin)/cpuset.mems"; }
+hard_bound() { pinned && [ "$(cg_mems)" = "$(wl_top_node p)" ]; }
+if wait_until 120 hard_bound; then
+	pass pin_hard_binds "cpuset.mems=$(cg_mems) with the memory there: $(numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note')"
+else
+	fail pin_hard_binds "cpuset.mems='$(cg_mems)', $(wl_status p); note: $(numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note')"
+fi
+stop_numabd TERM
+[ -z "$(cg_mems)" ] && pass pin_hard_restore_sigterm "cpuset.mems inherited again after SIGTERM" ||
+	fail pin_hard_restore_sigterm "cpuset.mems='$(cg_mems)' after SIGTERM"
+start_numabd
+wait_until 120 hard_bound || fail pin_hard_again "not bound again after restart: '$(cg_mems)'"
+stop_numabd KILL
+[ -n "$(cg_mems)" ] && pass pin_hard_kill_leaves "after SIGKILL cpuset.mems stays $(cg_mems)" ||
+	fail pin_hard_kill_leaves "cpuset.mems restored without numabd?"
+rm /etc/numab/numab.conf.d/pin.conf
+start_numabd
+if wait_until 10 sh -c "[ -z \"\$(cat $(cg_path bal/pin)/cpuset.mems)\" ]"; then
+	pass pin_hard_restore_after_kill "the restarted numabd restored cpuset.mems from its journal"
+else
+	fail pin_hard_restore_after_kill "cpuset.mems='$(cg_mems)'; $(grep -i cpuset /run/numabd.log | tail -n 2)"
 fi
 stop_numabd TERM
 

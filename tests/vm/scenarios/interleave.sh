@@ -14,27 +14,6 @@ cat >/etc/numab/numab.conf <<CONF
 Interval=1s
 Budget=unlimited
 CONF
-NPID=
-start_numabd() {
-	numabd >>/run/numabd.log 2>&1 &
-	NPID=$!
-	wait_until 10 numabctl reload
-}
-stop_numabd() {
-	[ -n "$NPID" ] || return 0
-	kill -TERM "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-	NPID=
-}
-wait_secs() {
-	_end=$(( $(uptime_ms) + $1 * 1000 ))
-	shift
-	while [ "$(uptime_ms)" -lt "$_end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 1
-	done
-	return 1
-}
 runtime() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].runtime.$2" 2>/dev/null; }
 # spread NAME: the workload's share per node in permille, "n0 n1 ..." (last status).
 spread() {

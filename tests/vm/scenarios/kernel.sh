@@ -14,27 +14,6 @@ cat >/etc/numab/numab.conf <<CONF
 Interval=1s
 Budget=unlimited
 CONF
-NPID=
-start_numabd() {
-	numabd >>/run/numabd.log 2>&1 &
-	NPID=$!
-	wait_until 10 numabctl reload
-}
-stop_numabd() {
-	[ -n "$NPID" ] || return 0
-	kill -TERM "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-	NPID=
-}
-wait_secs() {
-	_end=$(( $(uptime_ms) + $1 * 1000 ))
-	shift
-	while [ "$(uptime_ms)" -lt "$_end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 1
-	done
-	return 1
-}
 status_of() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].$2" 2>/dev/null; }
 # memcg NAME KEY: a counter of the cgroup's memory.stat (empty on 6.1: no NUMA counters).
 memcg() { awk -v k="$2" '$1 == k { print $2 }' "$(cg_path "$1")/memory.stat"; }

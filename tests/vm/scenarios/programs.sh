@@ -24,18 +24,6 @@ $1
 CONF
 }
 conf ""
-NPID=
-start_numabd() {
-	numabd >>/run/numabd.log 2>&1 &
-	NPID=$!
-	wait_until 10 numabctl reload
-}
-stop_numabd() {
-	[ -n "$NPID" ] || return 0
-	kill -TERM "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-	NPID=
-}
 
 # pick ATTR KEY: one value of the pretty `numabctl -j explain` JSON on stdin ("key":"value" lines)
 pick() {
@@ -71,15 +59,6 @@ attachment() {
 }
 # wait_secs SECONDS COMMAND...: like wait_until, but by the clock (a slow COMMAND, such as
 # wl_refresh on a busy TCG guest, does not stretch the limit)
-wait_secs() {
-	_end=$(( $(uptime_ms) + $1 * 1000 ))
-	shift
-	while [ "$(uptime_ms)" -lt "$_end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
-	return 1
-}
 # on_node_ge NAME NODE PCT: the workload's ground truth has PCT% of its pages on NODE
 on_node_ge() { wl_refresh "$1" >/dev/null && [ "$(wl_node_pct "$1" "$2")" -ge "$3" ]; }
 prog_id() { attachment "$1" | sed -n 's/.*"prog_id":\([0-9]*\).*/\1/p'; }

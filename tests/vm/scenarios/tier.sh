@@ -17,18 +17,6 @@ cat >/etc/numab/numab.conf <<CONF
 Interval=1s
 Budget=unlimited
 CONF
-NPID=
-start_numabd() {
-	numabd >>/run/numabd.log 2>&1 &
-	NPID=$!
-	wait_until 10 numabctl reload
-}
-stop_numabd() {
-	[ -n "$NPID" ] || return 0
-	kill "-${1:-TERM}" "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-	NPID=
-}
 # runtime CGROUP KEY: a value of the cgroup's runtime object in `numabctl -j status`.
 runtime() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].runtime.$2" 2>/dev/null; }
 # hot_pct NAME NODE / cold_pct NAME NODE: percent of the hot (cold) part on NODE (last status).
@@ -44,15 +32,6 @@ cold_pct() {
 		"$NW_DIR/$1.status"
 }
 # wait_secs SECONDS COMMAND...: like wait_until, by the clock (wl_refresh is slow under TCG).
-wait_secs() {
-	_end=$(( $(uptime_ms) + $1 * 1000 ))
-	shift
-	while [ "$(uptime_ms)" -lt "$_end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 1
-	done
-	return 1
-}
 hot_active() { wl_refresh "$1" >/dev/null && [ "$(wl_field "$1" hot_active)" = 1 ]; }
 all_at_least() { wl_refresh "$1" >/dev/null && [ "$(wl_node_pct "$1" "$2")" -ge "$3" ]; }
 hot_at_least() { wl_refresh "$1" >/dev/null && [ "$(hot_pct "$1" "$2")" -ge "$3" ]; }
