@@ -5,6 +5,7 @@
  * without the daemon and against fixture roots; verbs that change things talk to numabd.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,8 @@ static int run(int argc, char **argv)
 	int r;
 
 	log_setup("numabctl", LOG_INFO);
+	/* Ten significant digits: json-c's default of 17 prints 1.0015499999999999. */
+	(void)json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	r = parse_argv(argc, argv, &ctl);
 	if (r <= 0)
 		return r;

@@ -4,6 +4,7 @@
  * manager; everything else lives in manager.c.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -102,6 +103,8 @@ static int run(int argc, char **argv)
 	int r;
 
 	log_setup("numabd", LOG_INFO);
+	/* Ten significant digits: json-c's default of 17 prints 1.0015499999999999. */
+	(void)json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	r = parse_argv(argc, argv, &o);
 	if (r <= 0)
 		return r;
