@@ -75,6 +75,14 @@ static void test_apply_release(void **state)
 	assert_int_equal(cpuset_binds_apply(b, "/nocpuset", 0x2), -ENOENT);
 	assert_int_equal(cpuset_binds_apply(b, "/app", 0), -EINVAL);
 
+	/* All of the parent's nodes written out is not narrowed: bound, and given back as it was. */
+	tmpdir_write(f.t, "cg/cpuset.mems.effective", "0-1\n");
+	tmpdir_write(f.t, "cg/wide/cpuset.mems", "0-1\n");
+	assert_int_equal(cpuset_binds_apply(b, "/wide", 0x2), 0);
+	assert_string_equal(mems(&f, "wide"), "1");
+	assert_int_equal(cpuset_binds_release(b, "/wide"), 1);
+	assert_string_equal(mems(&f, "wide"), "0-1");
+
 	/* Release puts the original (inherited: empty) back. */
 	assert_int_equal(cpuset_binds_release(b, "/app"), 1);
 	assert_string_equal(mems(&f, "app"), "");

@@ -236,6 +236,15 @@ bool balance_autonuma_balances(const struct manager *m, unsigned idx)
 	return (m->autonuma & 1) && manager_autonuma(m, idx).state == AUTONUMA_SCANNED;
 }
 
+bool balance_left_to_autonuma(const struct manager *m, unsigned idx, struct cg_state *st)
+{
+	if (m->autonuma <= 0 || !balance_autonuma_balances(m, idx))
+		return false;
+	balance_note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves its "
+			 "pages to the kernel", m->autonuma);
+	return true;
+}
+
 static void update_locality(struct cg_state *st, double weighted, double weight, unsigned n,
 			    uint64_t now_usec)
 {
@@ -281,7 +290,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 	const struct follow_params params = DECIDE_FOLLOW_DEFAULTS;
 	double weighted = 0.0, weight = 0.0;
 	unsigned n_loc = 0;
-	bool moved_any = false, blocked_by_autonuma = false;
+	bool moved_any = false;
 
 	if (follow_cgroup_local(m, idx, &params)) {
 		for (unsigned j = 0; j < c->n_procs; j++) {
@@ -295,6 +304,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 		}
 		st->stats.fast_evaluations++;
 		update_locality(st, placement_node_balance(c, m->cur->span), 1.0, c->n_procs, now_usec);
+		(void)balance_left_to_autonuma(m, idx, st);
 		return;
 	}
 	for (unsigned j = 0; j < c->n_procs; j++) {
@@ -332,10 +342,8 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 		}
 		if (d.verdict != FOLLOW_MOVE)
 			continue;
-		if (m->autonuma > 0 && balance_autonuma_balances(m, idx)) {
-			blocked_by_autonuma = true;
-			continue;
-		}
+		if (m->autonuma > 0 && balance_autonuma_balances(m, idx))
+			continue; /* the note says so (below) */
 		stop = move_process(m, c, st, mp, d.target, d.from_nodes, d.misplaced_bytes, now_usec);
 		if (stop >= 0) {
 			decide_follow_moved(&mp->follow, d.target, now_usec);
@@ -345,9 +353,8 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			st->pending = true;
 	}
 	update_locality(st, weighted, weight, n_loc, now_usec);
-	if (blocked_by_autonuma)
-		balance_note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves its "
-			 "pages to the kernel", m->autonuma);
+	if (balance_left_to_autonuma(m, idx, st))
+		;
 	else if (moved_any)
 		st->note[0] = '\0';
 	else if (st->verdicts[FOLLOW_SPREAD])

@@ -9,7 +9,8 @@
  * nothing left to move. What is never done:
  *
  * - override a cpuset.mems someone else narrowed: a cgroup whose own cpuset.mems is not empty
- *   (empty = inherit the parent's) and is not what numabd wrote is left alone (-EBUSY);
+ *   (empty = inherit the parent's), does not allow all of the parent's nodes, and is not what
+ *   numabd wrote is left alone (-EBUSY);
  * - enable the cpuset controller: a cgroup without cpuset.mems stays without (-ENOENT), as
  *   enabling it in the parent's cgroup.subtree_control would change every sibling;
  * - write into a cgroup systemd manages as a unit: systemd rewrites its attributes from the
@@ -18,7 +19,9 @@
  * The journal (JSON in the state directory, replaced atomically) records the original value
  * before the write, so a SIGKILL leaves either no change or a change with its record; the next
  * numabd restores every record whose cgroup still has the value numabd wrote, and drops the
- * others (someone changed it since: not numabd's any more).
+ * others (someone changed it since: not numabd's any more). cgroup v2 refuses to empty the
+ * cpuset.mems of a cgroup with tasks (-ENOSPC), so an inherited original comes back as the
+ * parent's nodes written out: the same nodes, but no longer following the parent's changes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,6 +141,37 @@ static int write_mems(const struct cpuset_binds *b, const char *cgroup, const ch
 	return write_string_at(b->cgroup_fd, path, value[0] ? value : "\n");
 }
 
+/* The parent directory of cgroup (relative to the cgroup root) and its cpuset.mems.effective. */
+static int parent_effective(const struct cpuset_binds *b, const char *cgroup, char *parent,
+			    size_t parent_size, char *buf, size_t size)
+{
+	const char *slash = strrchr(cgroup, '/');
+	size_t len = slash ? (size_t)(slash - cgroup) : 0;
+	char path[4096];
+
+	if (len == 0)
+		snprintf(parent, parent_size, ".");
+	else if (len >= parent_size)
+		return -ENAMETOOLONG;
+	else
+		snprintf(parent, parent_size, "%.*s", (int)(len - 1), cgroup + 1);
+	if (snprintf(path, sizeof(path), "%s/cpuset.mems.effective", parent) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return read_line_at(b->cgroup_fd, path, buf, size);
+}
+
+/* Whether a cpuset.mems value allows every node of the parent's: not narrowed (restore writes
+ * that where the kernel refuses to empty the file). */
+static bool spans_parent(const struct cpuset_binds *b, const char *cgroup, const char *value)
+{
+	char parent[4096], eff[256];
+	uint64_t mask, parent_mask;
+
+	return parse_nodemask(value, &mask) >= 0 &&
+	       parent_effective(b, cgroup, parent, sizeof(parent), eff, sizeof(eff)) >= 0 &&
+	       parse_nodemask(eff, &parent_mask) >= 0 && (parent_mask & ~mask) == 0;
+}
+
 /* Whether the cgroup's cpuset.mems is still what numabd wrote (either side of a rebind that
  * a SIGKILL may have cut). */
 static bool still_ours(const struct cpuset_binds *b, const struct bind_record *r)
@@ -160,6 +194,21 @@ static int restore_one(struct cpuset_binds *b, const struct bind_record *r)
 		return 0;
 	}
 	k = write_mems(b, r->cgroup, r->original);
+	if (k == -ENOSPC && !r->original[0]) {
+		/* cgroup v2 refuses to empty the cpuset.mems of a populated cgroup. The nearest
+		 * thing to "inherited" is the parent's nodes, written out. */
+		char parent[4096], eff[256];
+
+		k = parent_effective(b, r->cgroup, parent, sizeof(parent), eff, sizeof(eff));
+		if (k >= 0)
+			k = write_mems(b, r->cgroup, eff);
+		if (k >= 0) {
+			log_info("cgroup %s: cpuset.mems set to its parent's nodes %s (it inherited "
+				 "them before; the kernel does not empty the cpuset.mems of a cgroup "
+				 "with tasks).", r->cgroup, eff);
+			return 1;
+		}
+	}
 	if (k < 0)
 		return log_warning_errno(k, "cgroup %s: failed to restore cpuset.mems '%s': %m",
 					 r->cgroup, r->original);
@@ -330,7 +379,7 @@ int cpuset_binds_apply(struct cpuset_binds *b, const char *cgroup, uint64_t node
 	if (cur[0] && parse_nodemask(cur, &mask) >= 0 && rec && mask == rec->set) {
 		if (mask == nodes)
 			return 0;
-	} else if (cur[0]) {
+	} else if (cur[0] && !spans_parent(b, cgroup, cur)) {
 		if (rec)
 			drop(b, rec); /* changed by someone else since: not ours any more */
 		(void)save(b);

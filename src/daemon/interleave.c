@@ -42,11 +42,8 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 	bool moved_any = false;
 
 	st->spread_balanced = st->spread_moving = st->spread_worst_permille = 0;
-	if (m->autonuma > 0 && balance_autonuma_balances(m, idx)) {
-		balance_note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves "
-				 "its pages to the kernel", m->autonuma);
+	if (balance_left_to_autonuma(m, idx, st))
 		return;
-	}
 	st->note[0] = '\0';
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		const struct proc_sample *p = &c->procs[j];

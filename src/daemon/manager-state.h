@@ -143,6 +143,9 @@ void balance_note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
 void balance_own_policy(struct cg_state *st, const struct managed_proc *mp);
 /* The kernel's AutoNUMA balances cgroup idx too (it is scanned, not exempt). */
 bool balance_autonuma_balances(const struct manager *m, unsigned idx);
+/* When it does (and kernel.numa_balancing is on), say so in the note and return true: numab
+ * leaves that cgroup's pages to the kernel. */
+bool balance_left_to_autonuma(const struct manager *m, unsigned idx, struct cg_state *st);
 /*
  * Move pm's pages on from_nodes to target: at most want_bytes (at least one THP) as the
  * hierarchical budget grants now, at most room_bytes (free memory on the target to use);

@@ -680,11 +680,8 @@ void balance_tier(struct manager *m, unsigned idx, const struct policy_result *r
 			     nodemask_format(buf, sizeof(buf), r->effective.nodes));
 		return;
 	}
-	if (m->autonuma > 0 && balance_autonuma_balances(m, idx)) {
-		balance_note(st, "also balanced by AutoNUMA (kernel.numa_balancing=%d): numab leaves "
-				 "its pages to the kernel", m->autonuma);
+	if (balance_left_to_autonuma(m, idx, st))
 		return;
-	}
 	if (c->n_procs == 0)
 		return;
 	if (admin_open(t, now_usec) < 0) {
