@@ -36,8 +36,12 @@ static void test_follow_table(void **state)
 	const struct follow_case cases[] = {
 		{ "misplaced, settled", { 100 * M, 0 }, { 0, 300 * M }, .eligible = 0x3,
 		  .state = settled0, .expect = FOLLOW_MOVE, .target = 0, .from = 0x2 },
-		{ "misplaced, first window", { 100 * M, 0 }, { 0, 300 * M }, .eligible = 0x3,
-		  .state = FOLLOW_STATE_INIT, .expect = FOLLOW_UNSETTLED },
+		{ "misplaced, first window (no earlier home)", { 100 * M, 0 }, { 0, 300 * M },
+		  .eligible = 0x3, .state = FOLLOW_STATE_INIT, .expect = FOLLOW_MOVE, .target = 0,
+		  .from = 0x2 },
+		{ "misplaced, home just changed from node 1", { 100 * M, 0 }, { 0, 300 * M },
+		  .eligible = 0x3, .state = { .home = 1, .home_windows = 4, .last_target = -1 },
+		  .expect = FOLLOW_UNSETTLED },
 		{ "already local", { 100 * M, 0 }, { 300 * M, 1 * M }, .eligible = 0x3,
 		  .state = settled0, .expect = FOLLOW_LOCAL },
 		{ "idle", { 1000, 0 }, { 0, 300 * M }, .eligible = 0x3, .state = settled0,
@@ -94,7 +98,7 @@ static void test_follow_hysteresis(void **state)
 	uint64_t on0[2] = { 100 * M, 0 }, on1[2] = { 0, 100 * M }, mem1[2] = { 0, 300 * M };
 	struct follow_input in = { .cpu_ns = on0, .mem_bytes = mem1, .span = 2, .eligible_nodes = 3 };
 
-	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_UNSETTLED);
+	/* The first home acts at once. */
 	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_MOVE);
 	decide_follow_moved(&st, 0, 10 * SEC);
 	/* The home flips to node 1 for a window: no move. */

@@ -75,6 +75,7 @@ struct follow_decision decide_follow(const struct follow_params *p, const struct
 	if (best == state->home) {
 		state->home_windows++;
 	} else {
+		state->home_changed = state->home >= 0;
 		state->home = best;
 		state->home_windows = 1;
 	}
@@ -112,7 +113,7 @@ struct follow_decision decide_follow(const struct follow_params *p, const struct
 		d.verdict = FOLLOW_NOT_ELIGIBLE;
 		return d;
 	}
-	if (state->home_windows < p->settle_windows) {
+	if (state->home_changed && state->home_windows < p->settle_windows) {
 		d.verdict = FOLLOW_UNSETTLED;
 		return d;
 	}

@@ -35,13 +35,15 @@ struct follow_params {
 	unsigned home_share_permille;     /* CPU share a home set must hold (900 = 90%) */
 	uint64_t min_cpu_ns;              /* less CPU time in a window is "idle" */
 	unsigned local_permille;          /* memory share on home above which it is local */
-	unsigned settle_windows;          /* windows a new home must persist before moving */
+	unsigned settle_windows;          /* windows a changed home must persist before moving */
 	uint64_t cooldown_usec;           /* after moving to X, no move away from X for this */
 };
 
 /* 90% home share (DESIGN §5); 10 ms of CPU per window is a process doing something; 98%
- * local means a few stray pages are not worth a move_pages call; a home must hold for two
- * windows; a minute of cool-down keeps phase changes from causing ping-pong. */
+ * local means a few stray pages are not worth a move_pages call; a home that replaced another
+ * must hold for two windows (the first home seen acts at once: there is nothing to flap
+ * between, and the cool-down covers a wrong first impression); a minute of cool-down keeps
+ * phase changes from causing ping-pong. */
 #define DECIDE_FOLLOW_DEFAULTS                                                            \
 	((struct follow_params){ .home_share_permille = 900,                                 \
 				 .min_cpu_ns = 10000000,                                     \
@@ -53,6 +55,7 @@ struct follow_params {
 struct follow_state {
 	int home;                 /* last home node, -1 none */
 	unsigned home_windows;    /* consecutive windows with that home */
+	bool home_changed;        /* that home replaced an earlier one (not the first seen) */
 	int last_target;          /* node pages were last moved to, -1 none */
 	uint64_t last_move_usec;  /* when */
 };
