@@ -8,7 +8,8 @@ Reads RESULTS_DIR/vm/results.txt (the guest's BENCH-* lines) and summary.txt, an
   <scenario>.json                      one object per system: medians, spreads, runs
   results.json                         every scenario
   plots/*.dat, plots/*.gp              the data and gnuplot scripts behind the figures
-  <scenario>-locality.png, -moved.png, -probe.png, -perf.png
+  <scenario>-locality.png, -moved.png, -probe.png, -perf.png (interleave: -even.png;
+  tier: -hot.png instead of -locality.png)
   report.md
 """
 
@@ -25,6 +26,15 @@ LABELS = {
     "autonuma-tuned": "AutoNUMA tuned (scan 100 ms-1 s)",
     "numad": "numad -i 1:5",
     "numab": "numab (numabd, follow)",
+}
+# Per-scenario labels where a system runs differently there.
+SCENARIO_LABELS = {
+    "interleave": {"numab": "numab (numabd, interleave)"},
+    "tier": {
+        "autonuma": "AutoNUMA tiering (numa_balancing=2, defaults)",
+        "autonuma-tuned": "AutoNUMA tiering tuned (=2, scan 100 ms-1 s)",
+        "numab": "numab (numabd, tier, HotThreshold=1s)",
+    },
 }
 SHORT = {
     "none": "none",
@@ -55,6 +65,19 @@ SCENARIO_TEXT = {
     "shared": "numa01's shape: two processes whose threads all share their process's array; x "
     "starts with threads on C0 and memory on C1, y the other way round; at t=0 the threads may "
     "run anywhere. The best placement is each process (threads and memory) on one node.",
+    "interleave": "One managed process (320 MiB on 2n, 144 MiB on smaller nodes) with one thread "
+    "per CPU, every thread walking all of its memory (a shared array), the threads free to run "
+    "on every CPU node, and all of the memory first placed on node C0. The goal is memory "
+    "spread evenly over the CPU nodes (numab's interleave mode); AutoNUMA and numad have no "
+    "such goal: their columns show what they do to a shared array. The run ends 3 s after "
+    "every CPU node holds its even share within 10%, at most 20 s.",
+    "tier": "Topology tier only: one managed process (144 MiB) whose memory all sits on the "
+    "CPU-less, slower node, its thread on node C0; after placement only its first third (the "
+    "hot part, 48 MiB) is touched, the rest is never touched again (cold). The goal is the hot "
+    "part on the fast (CPU) nodes while the cold part stays on the slow node. AutoNUMA runs in "
+    "its memory tiering mode (kernel.numa_balancing=2: a slow-tier page whose hint fault came "
+    "within hot_threshold_ms, 1 s by default, is promoted); numab runs Mode=tier with "
+    "HotThreshold=1s (access heat from DAMON). Fixed 30 s window.",
     "perf-numa": "perf bench numa mem (Debian's linux-perf): 2 processes x 2 threads, each process "
     "with its own memory, all of it first touched on CPU 0 (-0), threads free; perf measures "
     "when every process's threads run on a single node (-m; it stops there, and it looks at threads "
@@ -66,6 +89,8 @@ FIELDS_INT = {"rep", "ok", "managed_pages", "misplaced_pages", "pages_moved", "n
               "unmanaged_hint_faults", "unmanaged_numa_pages_migrated", "unmanaged_pte_updates",
               "probe_p50_us", "probe_p99_us", "probe_max_us", "probe_samples",
               "unmanaged_pages_moved", "unmanaged_threads_moved", "numad_moves"}
+# Times to a goal: "not reached" counts as later than any time for the median.
+TIME_FIELDS = ("time_to_95_s", "time_to_goal_s", "perf_convergence_s")
 SUMMARY_FIELDS = ["time_to_95_s", "final_locality", "start_locality", "moved_over_misplaced",
                   "pages_moved", "misplaced_pages", "numa_pages_migrated", "hint_faults",
                   "pte_updates", "unmanaged_pages_moved", "unmanaged_hint_faults",
@@ -74,7 +99,20 @@ SUMMARY_FIELDS = ["time_to_95_s", "final_locality", "start_locality", "moved_ove
                   "probe_p50_us", "probe_p99_us", "probe_max_us", "daemon_cpu_s",
                   "workload_stime_s", "duration_s", "numad_moves", "numad_max_move_s",
                   "perf_convergence_s", "perf_converged", "perf_convergence_or_runtime_s", "perf_gbps_total", "perf_gbps_thread",
-                  "perf_runtime_s"]
+                  "perf_runtime_s", "time_to_goal_s", "start_goal", "final_goal", "start_even",
+                  "final_even", "start_max_dev", "final_max_dev", "start_hot_fast", "final_hot_fast",
+                  "start_cold_slow", "final_cold_slow", "managed_pages"]
+# Goal scenarios: what their goal metric is called, its threshold and its plot.
+GOALS = {
+    "even": {"name": "evenness over the CPU nodes", "met": "every CPU node within 10% of its even share",
+             "plot": "even", "ylabel": "evenness (1 = even over the CPU nodes, 0 = all on one node)"},
+    "hot": {"name": "hot part on the fast nodes", "met": "90% of the hot part on CPU nodes",
+            "plot": "hot", "ylabel": "share of the hot part on the fast (CPU) nodes"},
+}
+
+
+def label(sc, sys_):
+    return SCENARIO_LABELS.get(sc, {}).get(sys_, LABELS.get(sys_, sys_))
 
 
 def parse_value(key, v):
@@ -156,7 +194,7 @@ def load(outdir):
 
 
 def summarize(sc, sys_, runs, skip, kernel, topology):
-    obj = {"scenario": sc, "system": sys_, "label": LABELS.get(sys_, sys_)}
+    obj = {"scenario": sc, "system": sys_, "label": label(sc, sys_)}
     obj.update(kernel)
     obj["topology"] = topology
     if skip is not None:
@@ -169,10 +207,15 @@ def summarize(sc, sys_, runs, skip, kernel, topology):
     obj["reps"] = len(runs)
     obj["runs_ok"] = sum(1 for r in runs if r.get("ok") == 1)
     spread = {}
-    for f in SUMMARY_FIELDS:
+    share_fields = sorted({k for r in runs for k in r
+                           if k.startswith(("start_share_node", "final_share_node"))})
+    goals = {r.get("goal") for r in runs if isinstance(r.get("goal"), str)}
+    if goals:
+        obj["goal"] = goals.pop()
+    for f in SUMMARY_FIELDS + share_fields:
         vals = [r.get(f) for r in runs]
-        if f in ("time_to_95_s", "perf_convergence_s"):
-            if f == "perf_convergence_s" and not any(f in r for r in runs):
+        if f in TIME_FIELDS:
+            if f != "time_to_95_s" and not any(f in r for r in runs):
                 continue
             conv = [v for v in vals if isinstance(v, (int, float))]
             # Not reached counts as infinitely late: the median is null when most runs did not.
@@ -184,6 +227,8 @@ def summarize(sc, sys_, runs, skip, kernel, topology):
             obj[f] = m
             if f == "time_to_95_s":
                 obj["converged_runs"] = len(conv)
+            elif f == "time_to_goal_s":
+                obj["goal_runs"] = len(conv)
             spread[f] = {"min": min(conv) if conv else None, "max": max(conv) if conv else None,
                          "values": vals}
             continue
@@ -222,14 +267,116 @@ def fmt_spread(obj, f, digits=2, scale=1.0, unit=""):
     return s
 
 
-def representative(sc, sys_, runs):
-    """The run whose time to 95% is the median (ties: final locality), for the locality plot."""
+def representative(sc, sys_, runs, goal=None):
+    """The run whose time to 95% (or to the goal) is the median (ties: final locality or goal
+    metric), for the plot over time."""
     rs = [r for r in runs if r["sc"] == sc and r["sys"] == sys_]
     if not rs:
         return None
-    rs.sort(key=lambda r: (r.get("time_to_95_s") if isinstance(r.get("time_to_95_s"), (int, float))
-                           else math.inf, -(r.get("final_locality") or 0)))
+    tf, ff = ("time_to_goal_s", "final_goal") if goal else ("time_to_95_s", "final_locality")
+    rs.sort(key=lambda r: (r.get(tf) if isinstance(r.get(tf), (int, float))
+                           else math.inf, -(r.get(ff) or 0)))
     return rs[(len(rs) - 1) // 2]
+
+
+def mib(pages):
+    return pages * 4096 / 2**20 if isinstance(pages, (int, float)) else None
+
+
+def goal_table(sc, goal, ran, nodes):
+    """The Markdown table of a goal scenario (interleave: goal even; tier: goal hot)."""
+    md = []
+    moved = "MiB moved / to move"
+    if goal == "even":
+        share_keys = sorted({k for o in ran for k in o if k.startswith("final_share_node")},
+                            key=lambda k: int(k[len("final_share_node"):]))
+        hdr = ["system", "within 10% of even after, s (runs)", "final evenness",
+               "final share per CPU node (" + ", ".join(
+                   "node " + k[len("final_share_node"):] for k in share_keys) + ")",
+               "final max deviation from even", moved]
+    else:
+        share_keys = []
+        hdr = ["system", "90% of the hot part on fast nodes after, s (runs)",
+               "hot part on fast nodes, final", "cold part still on the slow node, final", moved,
+               "hint faults"]
+    hdr += ["longest stall, ms", "daemon CPU, s", "workload kernel CPU, s", "checksums OK (runs)"]
+    md.append("| " + " | ".join(hdr) + " |")
+    md.append("|" + "---|" * len(hdr))
+    for o in ran:
+        t = fmt_spread(o, "time_to_goal_s", 1)
+        if o.get("time_to_goal_s") is None:
+            t = "not reached"
+        t += f" ({o.get('goal_runs', 0)}/{o['reps']})"
+        row = [label(sc, o["system"]), t]
+        mv = f"{fmt_spread(o, 'pages_moved', 0, scale=4096 / 2**20)} / {fmt(mib(o.get('misplaced_pages')), 0)}"
+        if goal == "even":
+            row += [fmt_spread(o, "final_even", 2),
+                    " / ".join(fmt(o.get(k), 2) for k in share_keys),
+                    fmt_spread(o, "final_max_dev", 1, scale=100, unit="%"), mv]
+        else:
+            row += [fmt_spread(o, "final_hot_fast", 1, scale=100, unit="%"),
+                    fmt_spread(o, "final_cold_slow", 1, scale=100, unit="%"), mv,
+                    fmt_spread(o, "hint_faults", 0)]
+        row += [fmt_spread(o, "max_block_ms", 0), fmt_spread(o, "daemon_cpu_s", 2),
+                fmt_spread(o, "workload_stime_s", 1), f"{o.get('runs_ok', 0)}/{o['reps']}"]
+        md.append("| " + " | ".join(row) + " |")
+    return md
+
+
+def goal_plot(sc, goal, ran, runs, ts, plots, title_tail):
+    """The goal metric over time, one line per system (its median run); tier adds the cold
+    part still on the slow node, dashed."""
+    g = GOALS[goal]
+    files = []
+    for o in ran:
+        rep = representative(sc, o["system"], runs, goal)
+        if not rep:
+            continue
+        series = ts.get((sc, o["system"], rep["rep"]), [])
+        fn = f"{sc}-{o['system']}-{g['plot']}.dat"
+        with open(os.path.join(plots, fn), "w") as f:
+            f.write(f"# t_s goal cold_slow ({o['system']}, rep {rep['rep']}; goal: {g['name']})\n")
+            for p in series:
+                if p.get("t") is None or p.get("goal") is None:
+                    continue
+                cold = p.get("cold_slow")
+                f.write(f"{p['t']} {p['goal']} {cold if cold is not None else '?'}\n")
+        files.append((fn, o["system"], rep["rep"]))
+    if not files:
+        return []
+    lines = []
+    for fn, s_, rp in files:
+        lines.append(f"'{fn}' using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc rgb '{COLORS[s_]}' "
+                     f"title '{SHORT[s_]} (rep {rp})'")
+        if goal == "hot":
+            lines.append(f"'{fn}' using 1:3 with lines lw 1.5 dt 2 lc rgb '{COLORS[s_]}' "
+                         f"title '{SHORT[s_]}: cold part still on the slow node'")
+    if goal == "even":
+        # Every CPU node within 10% of its even share 1/n means evenness >= 1 - 0.1 / (n - 1).
+        n = len({k for o in ran for k in o if k.startswith("final_share_node")}) or 2
+        line_at = 1 - 0.1 / (n - 1) if n > 1 else 0.9
+        title = (f"{sc}: evenness of the managed memory over the {n} CPU nodes (median run per "
+                 f"system; dotted: within 10% of even)")
+    else:
+        line_at = 0.9
+        title = (f"{sc}: hot part on the fast nodes (solid; dotted: 90%) and cold part left on "
+                 f"the slow node (dashed), median run per system")
+    key = "bottom right" if goal == "even" else "below"
+    arrow = (f"set arrow from graph 0, first {line_at:.3f} to graph 1, first {line_at:.3f} "
+             f"nohead dt 3 lc rgb '#aaaaaa'")
+    gnuplot(os.path.join(plots, f"{sc}-{g['plot']}.gp"), f"""set terminal pngcairo noenhanced size 960,540 font ',10'
+set output '../{sc}-{g['plot']}.png'
+set title "{gp_escape(title)}\\n{gp_escape(title_tail)}"
+set xlabel 'seconds since the system was switched on'
+set ylabel '{g['ylabel']}'
+set yrange [0:1.05]
+set xrange [0:*]
+set grid
+set key {key}
+{arrow}
+plot {", ".join(lines)}
+""")
+    return [f"![{sc}: {g['name']} over time]({sc}-{g['plot']}.png)", ""]
 
 
 def gnuplot(script_path, script):
@@ -375,8 +522,11 @@ def main():
         ran = [o for o in objs if not o["skipped"]]
         has_probe = any(o.get("probe_p50_us") is not None for o in ran)
         is_perf = sc == "perf-numa"
+        goal = next((o.get("goal") for o in ran if o.get("goal") in GOALS), None)
         if ran:
-            if is_perf:
+            if goal:
+                md.extend(goal_table(sc, goal, ran, nodes))
+            elif is_perf:
                 md.append("| system | converged (perf -m) after, s (converged runs) | GB/s total (TCG) | "
                           "pages moved | hint faults | daemon CPU s | workload kernel CPU s |")
                 md.append("|---|---|---|---|---|---|---|")
@@ -385,7 +535,7 @@ def main():
                         else "not converged"
                     nconv = sum(1 for v in o.get("spread", {}).get("perf_converged", {}).get("values", [])
                                 if v == 1)
-                    md.append(f"| {LABELS[o['system']]} | {conv} ({nconv}/{o['reps']}) | "
+                    md.append(f"| {label(sc, o['system'])} | {conv} ({nconv}/{o['reps']}) | "
                               f"{fmt_spread(o, 'perf_gbps_total', 3)} | {fmt_spread(o, 'pages_moved', 0)} | "
                               f"{fmt_spread(o, 'hint_faults', 0)} | {fmt_spread(o, 'daemon_cpu_s', 2)} | "
                               f"{fmt_spread(o, 'workload_stime_s', 1)} |")
@@ -405,7 +555,7 @@ def main():
                     if o.get("time_to_95_s") is None:
                         t95 = "not reached"
                     t95 += f" ({o.get('converged_runs', 0)}/{o['reps']})"
-                    row = [LABELS[o["system"]], t95, fmt_spread(o, "final_locality", 2),
+                    row = [label(sc, o["system"]), t95, fmt_spread(o, "final_locality", 2),
                            fmt_spread(o, "moved_over_misplaced", 2), fmt_spread(o, "hint_faults", 0)]
                     if has_probe:
                         row.append(f"{fmt(o.get('unmanaged_pages_moved'), 0)} / "
@@ -417,17 +567,25 @@ def main():
                         row.append(" / ".join(fmt(v / 1000 if v is not None else None, 1) for v in p))
                     md.append("| " + " | ".join(row) + " |")
             md.append("")
-            md.append("Medians over the repetitions, (min-max) where they differ. Unmanaged hint "
-                      "faults come from the probe cgroup's memory.stat (6.12 and later; n/a on 6.1).")
+            if goal:
+                md.append("Medians over the repetitions, (min-max) where they differ; \"not "
+                          "reached\" counts as later than any time for the median. MiB moved: the "
+                          "whole VM's pgmigrate_success; \"to move\": the fewest MiB that meet the "
+                          "goal from the t=0 placement.")
+            else:
+                md.append("Medians over the repetitions, (min-max) where they differ. Unmanaged hint "
+                          "faults come from the probe cgroup's memory.stat (6.12 and later; n/a on 6.1).")
             md.append("")
         for o in objs:
             if o["skipped"]:
-                md.append(f"- **{LABELS[o['system']]}** did not run: {o['skipped']}")
+                md.append(f"- **{label(sc, o['system'])}** did not run: {o['skipped']}")
         if any(o["skipped"] for o in objs):
             md.append("")
 
         # Figures.
-        if ran and not is_perf:
+        if ran and goal:
+            md.extend(goal_plot(sc, goal, ran, runs, ts, plots, title_tail))
+        if ran and not is_perf and not goal:
             files = []
             for o in ran:
                 rep = representative(sc, o["system"], runs)
@@ -459,6 +617,7 @@ plot {plot_lines}
 """)
                 md.append(f"![{sc}: locality over time]({sc}-locality.png)")
                 md.append("")
+        if ran and not is_perf:
             # Bytes moved.
             fn = f"{sc}-moved.dat"
             with open(os.path.join(plots, fn), "w") as f:
@@ -482,7 +641,7 @@ set grid ytics
 set key top left
 plot '{fn}' using 1:3:7:xtic(2) with boxes lc rgb variable notitle, \\
      '' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 title 'min-max', \\
-     '' using 1:6 with points pt 5 ps 1.5 lc rgb 'red' title 'misplaced MiB at t=0'
+     '' using 1:6 with points pt 5 ps 1.5 lc rgb 'red' title '{"MiB to move at t=0 (goal)" if goal else "misplaced MiB at t=0"}'
 """)
             md.append(f"![{sc}: memory moved]({sc}-moved.png)")
             md.append("")
@@ -551,6 +710,20 @@ plot '{fn}' using 1:3:6:xtic(2) with boxes lc rgb variable notitle, '' using 1:3
               "charged to the workloads instead: **workload kernel CPU** is their stime delta.")
     md.append("- **threads re-pinned**: managed workloads whose threads ended on another node "
               "than where they were pinned (numad rewrites CPU affinity).")
+    if any(r.get("goal") == "even" for r in runs):
+        md.append("- **evenness** (interleave): from the workload's pages per node (move_pages(2)): "
+                  "share_N = pages on CPU node N / all its pages; evenness = 1 - max_N |share_N - "
+                  "1/n| / (1 - 1/n) over the n CPU nodes (0: all on one node, 1: exactly even); "
+                  "**max deviation** = max_N |share_N - 1/n| in units of the even share 1/n; "
+                  "**within 10% of even**: the first poll where the max deviation is at most 10% "
+                  "(numabd's own band is 10% or 4 MiB); **to move**: the pages above the even "
+                  "share on over-full nodes plus any on other nodes at t=0.")
+    if any(r.get("goal") == "hot" for r in runs):
+        md.append("- **hot part on fast nodes** (tier): the share of the hot part's pages (the "
+                  "first third of the region, the only part touched after placement) on nodes "
+                  "with CPUs; **cold part still on the slow node**: the share of the other pages "
+                  "on the CPU-less node; **90% after**: the first poll with at least 90% of the "
+                  "hot part on fast nodes; **to move**: the hot pages not on a fast node at t=0.")
     md.append("")
     md.append("Raw data: `runs/*.json` (one file per run, with its time series), `<scenario>.json` "
               "(per system: medians, spreads, runs), `results.json`, `plots/` (gnuplot data and "
@@ -579,6 +752,22 @@ plot '{fn}' using 1:3:6:xtic(2) with boxes lc rgb variable notitle, '' using 1:3
                 print(f"  {o['system']:<15} converged={fmt(o.get('perf_convergence_s'), 1, 's')} "
                       f"GB/s={fmt(o.get('perf_gbps_total'), 3)} pages_moved={fmt(o.get('pages_moved'), 0)} "
                       f"hint_faults={fmt(o.get('hint_faults'), 0)} daemon_cpu={fmt(o.get('daemon_cpu_s'), 2, 's')}")
+                continue
+            if o.get("goal") == "even":
+                print(f"  {o['system']:<15} even10%={fmt(o.get('time_to_goal_s'), 1, 's')} "
+                      f"({o.get('goal_runs', 0)}/{o['reps']}) evenness={fmt(o.get('final_even'))} "
+                      f"max_dev={fmt(o.get('final_max_dev'))} moved_mib={fmt(mib(o.get('pages_moved')), 0)} "
+                      f"to_move_mib={fmt(mib(o.get('misplaced_pages')), 0)} "
+                      f"stall={fmt(o.get('max_block_ms'), 0, 'ms')} daemon_cpu={fmt(o.get('daemon_cpu_s'), 2, 's')} "
+                      f"ok={o.get('runs_ok')}/{o['reps']}")
+                continue
+            if o.get("goal") == "hot":
+                print(f"  {o['system']:<15} hot90%={fmt(o.get('time_to_goal_s'), 1, 's')} "
+                      f"({o.get('goal_runs', 0)}/{o['reps']}) hot_fast={fmt(o.get('final_hot_fast'))} "
+                      f"cold_slow={fmt(o.get('final_cold_slow'))} moved_mib={fmt(mib(o.get('pages_moved')), 0)} "
+                      f"to_move_mib={fmt(mib(o.get('misplaced_pages')), 0)} "
+                      f"stall={fmt(o.get('max_block_ms'), 0, 'ms')} daemon_cpu={fmt(o.get('daemon_cpu_s'), 2, 's')} "
+                      f"ok={o.get('runs_ok')}/{o['reps']}")
                 continue
             print(f"  {o['system']:<15} t95={fmt(o.get('time_to_95_s'), 1, 's')} "
                   f"({o.get('converged_runs', 0)}/{o['reps']}) final={fmt(o.get('final_locality'))} "

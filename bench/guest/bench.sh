@@ -5,7 +5,7 @@
 # and a report:
 #
 #   BENCH-INFO key=value ...                     the kernel, topology, tools
-#   BENCH-TS sc= sys= rep= t= loc= ...           ground truth every 0.5 s of a run
+#   BENCH-TS sc= sys= rep= t= loc= goal= ...     ground truth every 0.5 s of a run
 #   BENCH-RUN sc= sys= rep= key=value ...        one run's results (null = not measured)
 #   BENCH-SKIP sc= sys= reason=TEXT...           a system that cannot run here, and why
 #   BENCH-PERF sc= sys= rep= TEXT...             perf bench numa output lines (perf-numa)
@@ -16,9 +16,10 @@
 # BENCH_SYSTEMS (comma lists), BENCH_REPS, BENCH_WINDOW (seconds, overrides each scenario's
 # own), BENCH_NUMAD_OPTS (numad's options, comma-separated; default -i,1:5,-H,0).
 #
-# Systems: none (kernel.numa_balancing=0), autonuma (=1, default scan tunables),
-# autonuma-tuned (=1, scan every 100 ms..1 s), numad (Debian's numad, started here), numab
-# (numabd with a Mode=follow rule for each managed cgroup). Every run starts from the same
+# Systems: none (kernel.numa_balancing=0), autonuma (=1, default scan tunables; =2, memory
+# tiering, on the tier scenario), autonuma-tuned (the same, scan every 100 ms..1 s), numad
+# (Debian's numad, started here), numab (numabd with a rule for each managed cgroup: the
+# scenario's mode, follow unless it says otherwise). Every run starts from the same
 # state: workloads stopped, cgroups removed, caches dropped, memory compacted,
 # kernel.numa_balancing=0 and default scan tunables, then the scenario's workloads placed
 # (misplaced on purpose) with balancing off, then the system switched on at t=0.
@@ -146,9 +147,18 @@ refresh_all() {
 	return 1
 }
 
-# poll_numbers MANAGED... -- ALL...: one awk over the status files: "WLOC MAXGAP name=loc ...",
-# the page-weighted locality and the largest gap_recent_ms of the managed workloads, then the
-# locality of every workload.
+# poll_numbers MANAGED... -- ALL...: one awk over the status files:
+#   "WLOC MAXGAP GOAL REACHED MISPLACED [KEY=VALUE...] name.loc=LOC ...":
+# the page-weighted locality and the largest gap_recent_ms of the managed workloads, the
+# scenario's goal metric (GOAL: locality; even: evenness over the CPU nodes; hot: share of the
+# hot part on the CPU nodes), 1 when the goal is met, the managed pages that would have to move
+# to meet it, the goal's own numbers (even: even= max_dev= share_node<N>=; hot: hot_fast=
+# cold_slow=), then the locality of every workload.
+#   even: share_node<N> = pages on CPU node N / pages; max_dev = the largest |share - 1/n| in
+#   units of the even share 1/n (met: <= 0.10, every node within 10% of its even share);
+#   even = 1 - max|share - 1/n| / (1 - 1/n): 0 when folded onto one node, 1 when exactly even.
+#   hot: hot_fast = hot pages on CPU nodes / hot pages (met: >= 0.90); cold_slow = cold pages
+#   on CPU-less nodes / cold pages.
 poll_numbers() {
 	_m=
 	while [ "$1" != -- ]; do _m="$_m $1"; shift; done
@@ -156,19 +166,55 @@ poll_numbers() {
 	_files=
 	for _w in "$@"; do _files="$_files $NW_DIR/$_w.status"; done
 	# shellcheck disable=SC2086
-	awk -v managed="$_m" '
-		BEGIN { n = split(managed, m, " "); for (i = 1; i <= n; i++) ism[m[i]] = 1 }
+	awk -v managed="$_m" -v goal="${GOAL:-locality}" -v fast="$FAST_NODES" -v slow="$SLOW_NODES" '
+		BEGIN {
+			n = split(managed, m, " "); for (i = 1; i <= n; i++) ism[m[i]] = 1
+			nf = split(fast, fa, " "); ns = split(slow, sa, " ")
+		}
 		{
 			name = FILENAME; sub(/^.*\//, "", name); sub(/\.status$/, "", name)
+			for (x in v) delete v[x]
 			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			loc[name] = v["locality"]; order[++k] = name
 			if (name in ism) {
 				pages += v["pages"]; wl += v["pages"] * v["locality"]
+				mis += v["pages"] * (1 - v["locality"])
 				if (v["gap_recent_ms"] + 0 > gap) gap = v["gap_recent_ms"] + 0
+				hot += v["hot_pages"]
+				for (i = 1; i <= nf; i++) {
+					pf[fa[i]] += v["pages_node" fa[i]]; hf += v["hot_pages_node" fa[i]]
+				}
+				for (i = 1; i <= ns; i++) {
+					ps += v["pages_node" sa[i]]; hs += v["hot_pages_node" sa[i]]
+				}
 			}
 		}
 		END {
-			printf "%.4f %s", pages ? wl / pages : 0, gap + 0
+			l = pages ? wl / pages : 0
+			extra = ""
+			if (goal == "even") {
+				e = nf ? 1 / nf : 1; md = 0; on = 0; over = 0
+				for (i = 1; i <= nf; i++) {
+					s = pages ? pf[fa[i]] / pages : 0; d = s - e; if (d < 0) d = -d
+					if (d > md) md = d
+					on += pf[fa[i]]
+					if (pf[fa[i]] > pages * e) over += pf[fa[i]] - pages * e
+					extra = extra sprintf(" share_node%s=%.4f", fa[i], s)
+				}
+				g = nf > 1 ? 1 - md / (1 - e) : 1
+				met = pages > 0 && md <= e * 0.10
+				mis = over + pages - on
+				extra = sprintf(" even=%.4f max_dev=%.4f", g, md / e) extra
+			} else if (goal == "hot") {
+				g = hot ? hf / hot : 0
+				met = hot > 0 && g >= 0.90
+				mis = hot - hf
+				extra = sprintf(" hot_fast=%.4f cold_slow=%.4f", g, pages > hot ? (ps - hs) / (pages - hot) : 0)
+			} else {
+				g = l
+				met = l >= 0.95
+			}
+			printf "%.4f %s %.4f %d %d%s", l, gap + 0, g, met, mis + 0.5, extra
 			for (i = 1; i <= k; i++) printf " %s.loc=%s", order[i], loc[order[i]]
 			printf "\n"
 		}' $_files
@@ -178,20 +224,6 @@ poll_numbers() {
 wl_thread_node() {
 	tr ' ' '\n' <"$NW_DIR/$1.status" | awk -F= '
 		$1 ~ /^threads_node/ && $2 > m { m = $2; n = substr($1, 13) } END { print n }'
-}
-
-# weighted_loc NAMES...: page-weighted mean ground-truth locality of the workloads.
-weighted_loc() {
-	for _w in "$@"; do
-		echo "$(wl_field "$_w" pages) $(wl_field "$_w" locality)"
-	done | awk '{ p += $1; l += $1 * $2 } END { printf "%.4f", p ? l / p : 0 }'
-}
-
-# misplaced_pages NAMES...: the locality deficit in pages: sum of pages * (1 - locality).
-misplaced_pages() {
-	for _w in "$@"; do
-		echo "$(wl_field "$_w" pages) $(wl_field "$_w" locality)"
-	done | awk '{ m += $1 * (1 - $2) } END { printf "%d", m + 0.5 }'
 }
 
 stop_wls() {
@@ -221,6 +253,12 @@ reset_state() {
 	done
 	STARTED=
 	stop_system
+	# The scenario's own choices (sc_NAME may change them): the goal, AutoNUMA's mode and
+	# numabd's rule for the managed cgroups.
+	GOAL=locality
+	AUTONUMA_MODE=1
+	NUMAB_MODE=follow
+	NUMAB_RULE=
 	cg_destroy /bench
 	set_numa_balancing 0
 	nb_scan_default 2>/dev/null
@@ -281,8 +319,8 @@ start_system() {
 	SYS_NOTE=
 	case "$1" in
 	none) set_numa_balancing 0 ;;
-	autonuma) nb_scan_default 2>/dev/null; set_numa_balancing 1 ;;
-	autonuma-tuned) nb_scan_fast; set_numa_balancing 1 ;;
+	autonuma) nb_scan_default 2>/dev/null; set_numa_balancing "${AUTONUMA_MODE:-1}" ;;
+	autonuma-tuned) nb_scan_fast; set_numa_balancing "${AUTONUMA_MODE:-1}" ;;
 	numad)
 		set_numa_balancing 0
 		rm -f /var/run/numad.pid /var/log/numad.log
@@ -297,7 +335,8 @@ start_system() {
 		{
 			printf '[Daemon]\nInterval=1s\n'
 			for _cg in $MANAGED_CGS; do
-				printf '\n[Match]\nCgroup=%s\nMode=follow\n' "$_cg"
+				printf '\n[Match]\nCgroup=%s\nMode=%s\n' "$_cg" "${NUMAB_MODE:-follow}"
+				for _kv in $NUMAB_RULE; do echo "$_kv"; done
 			done
 		} >"$BENCH_DIR/numab.conf"
 		numabd --config "$BENCH_DIR/numab.conf" >"$BENCH_DIR/numabd.log" 2>&1 &
@@ -347,6 +386,8 @@ numad_size_skip() {
 # the probe's CPU node and memory node.
 set_roles() {
 	_cn=$(cpu_nodes)
+	FAST_NODES=$_cn
+	SLOW_NODES=$(mem_only_nodes)
 	C0=$(nth 1 $_cn)
 	C1=$(nth 2 $_cn)
 	SLOW=$(nth 1 $(mem_only_nodes) 2>/dev/null)
@@ -489,6 +530,79 @@ run_perf_one() {
 	[ "$_ok" = 1 ]
 }
 
+# interleave (issue 8): one managed process whose memory is folded onto C0 while its threads,
+# one per CPU, share all of it from every CPU node (the bandwidth-bound shape interleaving is
+# for). The goal is an even spread over the CPU nodes (numab: Mode=interleave); AutoNUMA and
+# numad have no such goal, so what they do here is what they do to a shared array.
+sc_interleave() {
+	_mib=$(wl_mib)
+	GOAL=even
+	NUMAB_MODE=interleave
+	MANAGED=i
+	UNMANAGED=
+	UNMANAGED_CG=
+	MANAGED_CGS=/bench/i
+	ALL_CGS=/bench/i
+	WINDOW=${BENCH_WINDOW:-20}
+	HOLD=3
+	AT_START=
+	start_wl i /bench/i --mib "$_mib" --threads "$(nproc)" --mem-node "$C0" --pattern seq,shared
+	wait_wls
+}
+sc_interleave_skip() {
+	[ -n "$C1" ] || { echo "one CPU node: nothing to spread over"; return 0; }
+	numad_size_skip "$1"
+}
+
+# tier (issue 8): on a topology with a CPU-less (slow-tier) node, one managed process with
+# all of its memory there and its thread on C0; only the first third of it (the hot part)
+# is touched after placement, the rest stays cold. The goal is the hot part on the fast (CPU)
+# nodes while the cold part stays on the slow node. AutoNUMA runs in its memory tiering mode
+# (kernel.numa_balancing=2: promotion of pages whose hint fault came within
+# hot_threshold_ms, 1 s by default); numab runs Mode=tier with HotThreshold=1s (DAMON).
+TIER_HOT_THRESHOLD=1s
+DAMON_STAT=/sys/module/damon_stat/parameters/enabled
+sc_tier() {
+	_mib=$(wl_mib)
+	GOAL=hot
+	AUTONUMA_MODE=2
+	NUMAB_MODE=tier
+	NUMAB_RULE="HotThreshold=$TIER_HOT_THRESHOLD"
+	MANAGED=t
+	UNMANAGED=
+	UNMANAGED_CG=
+	MANAGED_CGS=/bench/t
+	ALL_CGS=/bench/t
+	WINDOW=${BENCH_WINDOW:-30}
+	HOLD=-1
+	AT_START=
+	# Debian's 7.x kernels run DAMON_STAT from boot, which holds DAMON exclusively (numabd's
+	# tier mode then reports itself unavailable): off for every system of this scenario alike.
+	if [ "$(cat "$DAMON_STAT" 2>/dev/null)" = Y ]; then
+		echo N >"$DAMON_STAT" && echo "bench: DAMON_STAT switched off (it holds DAMON exclusively)"
+	fi
+	start_wl t /bench/t --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$SLOW" \
+		--hot-mib $((_mib / 3))
+	wait_wls
+}
+sc_tier_skip() {
+	if [ -z "$SLOW" ]; then
+		echo "the tier scenario needs a CPU-less (slow-tier) node: run it with --topology tier (this topology is ${NUMAB_SHAPE:-?})"
+		return 0
+	fi
+	case "$1" in
+	autonuma | autonuma-tuned)
+		[ "$(memory_tiers | wc -l)" -ge 2 ] ||
+			echo "the kernel shows $(memory_tiers | wc -l) memory tier(s): AutoNUMA's tiering mode (numa_balancing=2) has no lower tier to promote from"
+		;;
+	numab)
+		[ -d /sys/kernel/mm/damon/admin ] ||
+			echo "tier unavailable: this kernel has no DAMON (/sys/kernel/mm/damon/admin; CONFIG_DAMON_SYSFS=$(kconfig DAMON_SYSFS)), which numabd's tier mode needs for access heat"
+		;;
+	esac
+	numad_size_skip "$1"
+}
+
 # release NAMES...: let the workloads' threads run on every CPU.
 release() {
 	for _w in "$@"; do
@@ -515,9 +629,18 @@ run_one() {
 	_setup_s=$(secs_since "$_t_setup")
 	_all="$MANAGED $UNMANAGED"
 	refresh_all $_all
-	# The start state (balancing off, so nothing moved yet).
-	_loc0=$(weighted_loc $MANAGED)
-	_mis_pages=$(misplaced_pages $MANAGED)
+	# The start state (balancing off, so nothing moved yet): locality, the goal metric and the
+	# pages that would have to move to meet it ("misplaced").
+	# shellcheck disable=SC2046
+	set -- $(poll_numbers $MANAGED -- $_all)
+	_loc0=$1
+	_goal0=$3
+	_mis_pages=$5
+	shift 5
+	_extra0=
+	for _kv in "$@"; do
+		case "$_kv" in *.loc=*) ;; *) _extra0="$_extra0 $_kv" ;; esac
+	done
 	_mpages=0
 	_tn0=
 	for _w in $MANAGED; do
@@ -541,8 +664,12 @@ run_one() {
 	# status read that restarts gap_recent_ms.
 	for _w in $_all; do kill -USR2 "$(wl_pid "$_w")"; done
 	refresh_all $_all >/dev/null
-	echo "BENCH-TS sc=$_sc sys=$_sys rep=$_rep t=0.00 loc=$_loc0"
+	echo "BENCH-TS sc=$_sc sys=$_sys rep=$_rep t=0.00 loc=$_loc0 goal=$_goal0$_extra0"
 	_ttc=null
+	_tgoal=null
+	_tgoal_ms=
+	_last_goal=$_goal0
+	_last_extra=$_extra0
 	_maxgap=0
 	_maxgap_t=0
 	_next=$((_t0 + POLL_MS))
@@ -558,12 +685,18 @@ run_one() {
 		set -- $(poll_numbers $MANAGED -- $_all)
 		_loc=$1
 		_g=$2
-		shift 2
+		_last_goal=$3
+		_met=$4
+		shift 5
 		_last_loc=$_loc
+		_last_extra=
+		for _kv in "$@"; do
+			case "$_kv" in *.loc=*) ;; *) _last_extra="$_last_extra $_kv" ;; esac
+		done
 		# gap_recent_ms is "123.4": compare in tenths.
 		_gt=$(( ${_g%.*} * 10 + ${_g#*.} ))
 		[ "$_gt" -le "$_maxgap_t" ] || { _maxgap_t=$_gt; _maxgap=$_g; }
-		echo "BENCH-TS sc=$_sc sys=$_sys rep=$_rep t=$_t loc=$_loc $*"
+		echo "BENCH-TS sc=$_sc sys=$_sys rep=$_rep t=$_t loc=$_loc goal=$_last_goal $*"
 		# The locality is "0.dddd" or "1.0000": compare its digits with 9500 (no leading
 		# zeros: the shell would read them as octal).
 		_l4=${_loc#*.}
@@ -573,7 +706,15 @@ run_one() {
 			_ttc_ms=$_el
 			_ttc=$_t
 		fi
-		if [ "$HOLD" -ge 0 ] && [ -n "$_ttc_ms" ] && [ "$_el" -ge $((_ttc_ms + HOLD * 1000)) ]; then
+		# The goal: locality as above; the scenario's own metric otherwise (awk's verdict).
+		if [ "$GOAL" = locality ]; then
+			_tgoal_ms=$_ttc_ms
+			_tgoal=$_ttc
+		elif [ -z "$_tgoal_ms" ] && [ "$_met" = 1 ]; then
+			_tgoal_ms=$_el
+			_tgoal=$_t
+		fi
+		if [ "$HOLD" -ge 0 ] && [ -n "$_tgoal_ms" ] && [ "$_el" -ge $((_tgoal_ms + HOLD * 1000)) ]; then
 			break
 		fi
 		[ "$_el" -ge $((WINDOW * 1000)) ] && break
@@ -638,8 +779,16 @@ run_one() {
 	stop_wls
 	_ok=1
 	[ -z "$CHECKSUM_BAD" ] || { _ok=0; RUN_FAILED="$RUN_FAILED $_sc/$_sys/$_rep:checksum$CHECKSUM_BAD"; }
+	# The goal's own numbers at t=0 and at the last poll (start_even=, final_share_node0=, ...).
+	_goalkv="goal=$GOAL start_goal=$_goal0 final_goal=$_last_goal time_to_goal_s=$_tgoal"
+	for _kv in $_extra0; do _goalkv="$_goalkv start_$_kv"; done
+	for _kv in $_last_extra; do _goalkv="$_goalkv final_$_kv"; done
+	_note=
+	[ "$_sys" != autonuma ] && [ "$_sys" != autonuma-tuned ] || _note="numa_balancing=$AUTONUMA_MODE"
+	[ "$_sys" != numab ] || _note="Mode=$NUMAB_MODE${NUMAB_RULE:+,$NUMAB_RULE}"
 	echo "BENCH-RUN sc=$_sc sys=$_sys rep=$_rep ok=$_ok setup_s=$_setup_s duration_s=$_dur" \
-		"start_locality=$_loc0 final_locality=$_last_loc time_to_95_s=$_ttc" \
+		"start_locality=$_loc0 final_locality=$_last_loc time_to_95_s=$_ttc $_goalkv" \
+		"system_setting=${_note:-null}" \
 		"managed_pages=$_mpages misplaced_pages=$_mis_pages pages_moved=$_moved moved_over_misplaced=$_ratio" \
 		"numa_pages_migrated=$(delta "$_b" "$_a" vm.numa_pages_migrated) hint_faults=$(delta "$_b" "$_a" vm.numa_hint_faults)" \
 		"hint_faults_local=$(delta "$_b" "$_a" vm.numa_hint_faults_local) pte_updates=$(delta "$_b" "$_a" vm.numa_pte_updates)" \
@@ -649,9 +798,18 @@ run_one() {
 		"max_block_ms=$_maxgap daemon_cpu_s=$_dcpu workload_stime_s=$(cgs_system_s "$BENCH_DIR/before" "$BENCH_DIR/after")" \
 		"numad_moves=$_numad_moves numad_max_move_s=$_numad_max_s"
 	[ -z "$_numabstats" ] || echo "BENCH-NUMABSTATS sc=$_sc sys=$_sys rep=$_rep $_numabstats"
-	_t95="95% after ${_ttc}s"
-	[ "$_ttc" != null ] || _t95="95% not reached"
-	echo "bench: $_sc $_sys rep $_rep: locality $_loc0 -> $_last_loc, $_t95, moved $_moved pages for $_mis_pages misplaced, max stall ${_maxgap} ms, daemon CPU $_dcpu s (run ${_dur}s, setup ${_setup_s}s)"
+	case "$GOAL" in
+	locality)
+		_t95="95% after ${_ttc}s"
+		[ "$_ttc" != null ] || _t95="95% not reached"
+		echo "bench: $_sc $_sys rep $_rep: locality $_loc0 -> $_last_loc, $_t95, moved $_moved pages for $_mis_pages misplaced, max stall ${_maxgap} ms, daemon CPU $_dcpu s (run ${_dur}s, setup ${_setup_s}s)"
+		;;
+	*)
+		_tg="goal after ${_tgoal}s"
+		[ "$_tgoal" != null ] || _tg="goal not reached"
+		echo "bench: $_sc $_sys rep $_rep: $GOAL $_goal0 -> $_last_goal ($(echo $_last_extra)), $_tg, moved $_moved pages for $_mis_pages to move, max stall ${_maxgap} ms, daemon CPU $_dcpu s, checksum ${CHECKSUM_BAD:-OK} (run ${_dur}s, setup ${_setup_s}s)"
+		;;
+	esac
 	[ "$_ok" = 1 ]
 }
 
@@ -688,6 +846,10 @@ bench_main() {
 			fi
 			_runs="$_runs $sys"
 		done
+		if [ -z "$_runs" ]; then
+			echo "bench: scenario $sc: no system runs here (see the skip reasons)"
+			continue
+		fi
 		echo "bench: scenario $sc: systems$_runs, $B_REPS repetitions"
 		# numad evaluates a process only 300 s after its "bind time", which starts at 0 =
 		# boot (its timestamps count from boot): in the first 5 minutes of uptime it never
