@@ -531,6 +531,7 @@ static int open_state_dir(struct manager *m)
 static void setup_sampler(struct manager *m)
 {
 	_cleanup_(sampler_freep) struct sampler *s = NULL;
+	uint64_t start = manager_now_usec();
 	int r;
 
 	r = sampler_open(&m->roots, NULL, &s);
@@ -542,7 +543,8 @@ static void setup_sampler(struct manager *m)
 		log_notice_errno(r, "BPF placement sampler unavailable (%m): CPU placement from /proc.");
 		return;
 	}
-	log_info("CPU placement from the BPF sampler (sched_switch).");
+	log_info("CPU placement from the BPF sampler (sched_switch), loaded in %llu ms.",
+		 (unsigned long long)((manager_now_usec() - start) / 1000));
 	m->sampler = TAKE_PTR(s);
 }
 
