@@ -229,15 +229,8 @@ static void record_done(struct affinity_record *r)
 /* Append a record (the sets are taken over). Returns its index or -ENOMEM. */
 static ssize_t record_add(struct affinity_journal *j, const struct affinity_record *r)
 {
-	if (j->n == j->n_alloc) {
-		size_t na = j->n_alloc ? j->n_alloc * 2 : 16;
-		struct affinity_record *nr = realloc(j->rec, na * sizeof(*nr));
-
-		if (!nr)
-			return -ENOMEM;
-		j->rec = nr;
-		j->n_alloc = na;
-	}
+	if (GREEDY_REALLOC(j->rec, j->n_alloc, j->n + 1, 16) < 0)
+		return -ENOMEM;
 	j->rec[j->n] = *r;
 	return (ssize_t)j->n++;
 }
@@ -605,15 +598,8 @@ static int list_threads(int proc_fd, pid_t pid, struct thread **ret, size_t *ret
 			continue;
 		if (r < 0)
 			return r;
-		if (n == n_alloc) {
-			size_t na = n_alloc ? n_alloc * 2 : 16;
-			struct thread *nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			v = nv;
-			n_alloc = na;
-		}
+		if (GREEDY_REALLOC(v, n_alloc, n + 1, 16) < 0)
+			return -ENOMEM;
 		v[n++] = (struct thread){ .tid = tid, .start_time = st };
 	}
 	if (n == 0)

@@ -366,15 +366,8 @@ int procmem_parse_maps(const char *text, struct procmem_vma **ret, size_t *ret_n
 			/* Unparsable, or out of order (a torn read): skip it. */
 			malformed++;
 		} else {
-			if (n == n_alloc) {
-				size_t na = n_alloc ? n_alloc * 2 : 64;
-				struct procmem_vma *nv = realloc(v, na * sizeof(*nv));
-
-				if (!nv)
-					return -ENOMEM;
-				v = nv;
-				n_alloc = na;
-			}
+			if (GREEDY_REALLOC(v, n_alloc, n + 1, 64) < 0)
+				return -ENOMEM;
 			v[n++] = vma;
 		}
 		p = *eol ? eol + 1 : NULL;
@@ -469,15 +462,8 @@ static int ranges_push(struct procmem_range **v, size_t *n, size_t *n_alloc,
 {
 	if (r->end <= r->start)
 		return 0;
-	if (*n == *n_alloc) {
-		size_t na = *n_alloc ? *n_alloc * 2 : 64;
-		struct procmem_range *nv = realloc(*v, na * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*n_alloc = na;
-	}
+	if (GREEDY_REALLOC(*v, *n_alloc, *n + 1, 64) < 0)
+		return -ENOMEM;
 	(*v)[(*n)++] = *r;
 	return 0;
 }

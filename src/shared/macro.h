@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,6 +22,36 @@
 #define _unlikely_(x) (__builtin_expect(!!(x), 0))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/*
+ * Make room for at least need elements of elem_size bytes in *array, which has room for
+ * *allocated: the room doubles (from initial), so appending one at a time costs amortized
+ * O(1). 0, or -ENOMEM with *array and *allocated unchanged.
+ */
+static inline int greedy_realloc(void **array, size_t *allocated, size_t need, size_t elem_size,
+				 size_t initial)
+{
+	size_t n = *allocated ? *allocated : (initial ? initial : 1);
+	void *p;
+
+	if (need <= *allocated)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return -ENOMEM;
+		n *= 2;
+	}
+	p = reallocarray(*array, n, elem_size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*allocated = n;
+	return 0;
+}
+
+/* greedy_realloc() for a typed array and its size_t room counter. */
+#define GREEDY_REALLOC(array, allocated, need, initial) \
+	greedy_realloc((void **)&(array), &(allocated), (need), sizeof(*(array)), (initial))
 
 #define MIN(a, b)                        \
 	({                               \

@@ -155,15 +155,9 @@ static uint64_t *cg_table_add(struct cg_table *t, uint64_t id)
 {
 	uint64_t *row;
 
-	if (t->n == t->alloc) {
-		size_t na = t->alloc ? t->alloc * 2 : 256;
-		uint64_t *nr = reallocarray(t->rows, na, t->stride * sizeof(uint64_t));
-
-		if (!nr)
-			return NULL;
-		t->rows = nr;
-		t->alloc = na;
-	}
+	if (greedy_realloc((void **)&t->rows, &t->alloc, t->n + 1, t->stride * sizeof(uint64_t),
+			   256) < 0)
+		return NULL;
 	row = &t->rows[t->n++ * t->stride];
 	memset(row, 0, t->stride * sizeof(uint64_t));
 	row[0] = id;
@@ -220,15 +214,8 @@ static void th_table_done(struct th_table *t)
 
 static struct th_entry *th_table_add(struct th_table *t)
 {
-	if (t->n == t->alloc) {
-		size_t na = t->alloc ? t->alloc * 2 : 256;
-		struct th_entry *ne = reallocarray(t->e, na, sizeof(*ne));
-
-		if (!ne)
-			return NULL;
-		t->e = ne;
-		t->alloc = na;
-	}
+	if (GREEDY_REALLOC(t->e, t->alloc, t->n + 1, 256) < 0)
+		return NULL;
 	t->e[t->n] = (struct th_entry){};
 	return &t->e[t->n++];
 }

@@ -142,15 +142,8 @@ int cg_parse_pids(const char *text, pid_t **ret)
 			buf[len] = '\0';
 			if (safe_atoi(buf, &pid) < 0 || pid <= 0)
 				return -EBADMSG;
-			if (n == alloc) {
-				size_t na = alloc ? alloc * 2 : 16;
-				pid_t *np = realloc(pids, na * sizeof(pid_t));
-
-				if (!np)
-					return -ENOMEM;
-				pids = np;
-				alloc = na;
-			}
+			if (GREEDY_REALLOC(pids, alloc, n + 1, 16) < 0)
+				return -ENOMEM;
 			pids[n++] = pid;
 		}
 		line = *eol ? eol + 1 : NULL;

@@ -409,15 +409,8 @@ int damon_read_tried_regions(int dirfd, struct heat_region **ret, size_t *ret_n)
 		    read_u64_in(rfd, "nr_accesses", &acc) < 0 || read_u64_in(rfd, "age", &age) < 0 ||
 		    end <= start)
 			continue;
-		if (n == n_alloc) {
-			size_t na = n_alloc ? n_alloc * 2 : 64;
-			struct heat_region *nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			v = nv;
-			n_alloc = na;
-		}
+		if (GREEDY_REALLOC(v, n_alloc, n + 1, 64) < 0)
+			return -ENOMEM;
 		v[n++] = (struct heat_region){
 			.start = start,
 			.end = end,

@@ -356,15 +356,8 @@ int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_
 		struct numa_maps_range r;
 
 		if (numa_maps_range_line(line, eol, &r)) {
-			if (n == n_alloc) {
-				size_t na = n_alloc ? n_alloc * 2 : 32;
-				struct numa_maps_range *nv = realloc(v, na * sizeof(*nv));
-
-				if (!nv)
-					return -ENOMEM;
-				v = nv;
-				n_alloc = na;
-			}
+			if (GREEDY_REALLOC(v, n_alloc, n + 1, 32) < 0)
+				return -ENOMEM;
 			v[n++] = r;
 		}
 		line = *eol ? eol + 1 : NULL;

@@ -54,15 +54,8 @@ static int list_children(DIR *d, char ***ret, size_t *ret_n)
 		} else if (de->d_type != DT_DIR) {
 			continue;
 		}
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			char **nv = realloc(names, na * sizeof(char *));
-
-			if (!nv)
-				goto oom;
-			names = nv;
-			alloc = na;
-		}
+		if (GREEDY_REALLOC(names, alloc, n + 1, 8) < 0)
+			goto oom;
 		names[n] = strdup(de->d_name);
 		if (!names[n])
 			goto oom;
