@@ -140,8 +140,11 @@ wl_stop_check x checksum_full
 wl_stop_check h checksum_hog
 numabctl reset /bal/full >/dev/null
 
-# --- pin consolidates a spread cgroup, restores on SIGTERM and after SIGKILL + restart
-printf '[Match]\nCgroup=/bal/pin\nMode=pin\n' >/etc/numab/numab.conf.d/pin.conf
+# --- pin (with pin=hard) consolidates a spread cgroup: memory first, then threads, then its
+# cpuset.mems; restores affinities and cpuset.mems on SIGTERM and, after a SIGKILL, at the next
+# start. One set of restarts tests both journals (every numabd start and stop attaches and
+# detaches the BPF sampler, and each such text patch risks the TCG int3 oops).
+printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
 numabctl reload >/dev/null
 ALL_AFF=$(affinities u)
 wl_start p bal/pin --mib $((96 / S)) --threads 2 --mem-interleave "$(nodes_online)" --pattern private ||
@@ -152,11 +155,17 @@ pinned() {
 	n=$(wl_top_node p)
 	[ "$(wl_node_pct p "$n")" -ge 95 ] && [ "$(affinities p)" = "$(node_cpulist "$n") " ]
 }
-if wait_until 180 pinned; then
+cg_mems() { cat "$(cg_path bal/pin)/cpuset.mems"; }
+# Restored: inherited again, or (the kernel does not empty the cpuset.mems of a cgroup with
+# tasks) the parent's nodes written out.
+unbound() { [ -z "$(cg_mems)" ] || [ "$(cg_mems)" = "$(cat "$(cg_path bal)/cpuset.mems.effective")" ]; }
+hard_bound() { pinned && [ "$(cg_mems)" = "$(wl_top_node p)" ]; }
+pin_note() { numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note'; }
+if wait_until 180 hard_bound; then
 	pass pin_consolidates "memory $(wl_node_pct p "$(wl_top_node p)")% on node $(wl_top_node p), threads on CPUs $(affinities p)"
+	pass pin_hard_binds "cpuset.mems=$(cg_mems) with the memory there: $(pin_note)"
 else
-	fail pin_consolidates "memory $(wl_status p); threads on $(affinities p)"
-	numabctl -j status /bal/pin | grep -E '"note"|pinned' 
+	fail pin_consolidates "memory $(wl_status p); threads on $(affinities p); cpuset.mems='$(cg_mems)'; note: $(pin_note)"
 fi
 stop_numabd TERM
 if [ "$(affinities p)" = "$P_AFF" ]; then
@@ -164,14 +173,18 @@ if [ "$(affinities p)" = "$P_AFF" ]; then
 else
 	fail pin_restore_sigterm "threads on $(affinities p), were $P_AFF"
 fi
+unbound && pass pin_hard_restore_sigterm "cpuset.mems '$(cg_mems)' after SIGTERM (the parent's nodes)" ||
+	fail pin_hard_restore_sigterm "cpuset.mems='$(cg_mems)' after SIGTERM"
 start_numabd
-wait_until 60 pinned || fail pin_again "not pinned again after restart"
+wait_until 120 hard_bound || fail pin_again "not pinned and bound again after restart: '$(cg_mems)'"
 stop_numabd KILL
 if [ "$(affinities p)" != "$P_AFF" ]; then
 	pass pin_kill_leaves "after SIGKILL the threads stay on $(affinities p) (nobody restored them)"
 else
 	fail pin_kill_leaves "affinity restored without numabd?"
 fi
+[ -n "$(cg_mems)" ] && ! unbound && pass pin_hard_kill_leaves "after SIGKILL cpuset.mems stays $(cg_mems)" ||
+	fail pin_hard_kill_leaves "cpuset.mems restored without numabd?"
 rm /etc/numab/numab.conf.d/pin.conf
 start_numabd
 if wait_until 10 sh -c "[ \"\$(for t in /proc/$(wl_pid p)/task/*; do sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' \$t/status; done | sort | uniq | tr '\n' ' ')\" = '$P_AFF' ]"; then
@@ -179,33 +192,8 @@ if wait_until 10 sh -c "[ \"\$(for t in /proc/$(wl_pid p)/task/*; do sed -n 's/^
 else
 	fail pin_restore_after_kill "threads on $(affinities p), were $P_AFF; $(grep -i restor /run/numabd.log | tail -n 2)"
 fi
-
-# --- pin=hard: cpuset.mems narrowed once the memory is there; restored on SIGTERM, and after
-# a SIGKILL by the next numabd
-printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
-numabctl reload >/dev/null
-cg_mems() { cat "$(cg_path bal/pin)/cpuset.mems"; }
-# Restored: inherited again, or (the kernel does not empty the cpuset.mems of a cgroup with
-# tasks) the parent's nodes written out.
-unbound() { [ -z "$(cg_mems)" ] || [ "$(cg_mems)" = "$(cat "$(cg_path bal)/cpuset.mems.effective")" ]; }
-hard_bound() { pinned && [ "$(cg_mems)" = "$(wl_top_node p)" ]; }
-if wait_until 120 hard_bound; then
-	pass pin_hard_binds "cpuset.mems=$(cg_mems) with the memory there: $(numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note')"
-else
-	fail pin_hard_binds "cpuset.mems='$(cg_mems)', $(wl_status p); note: $(numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note')"
-fi
-stop_numabd TERM
-unbound && pass pin_hard_restore_sigterm "cpuset.mems '$(cg_mems)' after SIGTERM (the parent's nodes)" ||
-	fail pin_hard_restore_sigterm "cpuset.mems='$(cg_mems)' after SIGTERM"
-start_numabd
-wait_until 120 hard_bound || fail pin_hard_again "not bound again after restart: '$(cg_mems)'"
-stop_numabd KILL
-[ -n "$(cg_mems)" ] && pass pin_hard_kill_leaves "after SIGKILL cpuset.mems stays $(cg_mems)" ||
-	fail pin_hard_kill_leaves "cpuset.mems restored without numabd?"
-rm /etc/numab/numab.conf.d/pin.conf
-start_numabd
 if wait_until 10 unbound; then
-	pass pin_hard_restore_after_kill "the restarted numabd restored cpuset.mems from its journal"
+	pass pin_hard_restore_after_kill "the restarted numabd restored cpuset.mems ('$(cg_mems)') from its journal"
 else
 	fail pin_hard_restore_after_kill "cpuset.mems='$(cg_mems)'; $(grep -i cpuset /run/numabd.log | tail -n 2)"
 fi
