@@ -184,6 +184,15 @@ def load(outdir):
                     parts[4] if len(parts) > 4 else "")
             elif line.startswith("CHECK "):
                 checks.append(line)
+    # The checks tests/vm/run adds (vm.crash, vm.end: the guest died) are not on the results
+    # channel; it writes them with the guest's to guest-checks.txt (or host-checks.txt).
+    for name in ("guest-checks.txt", "host-checks.txt"):
+        path = os.path.join(outdir, "vm", name)
+        if not os.path.exists(path):
+            continue
+        with open(path, errors="replace") as f:
+            checks += [line.rstrip("\n") for line in f
+                       if line.startswith("CHECK ") and line.rstrip("\n") not in checks]
     summary = {}
     if os.path.exists(summ):
         with open(summ) as f:
