@@ -37,7 +37,7 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 			struct cg_state *st, uint64_t now_usec)
 {
 	const struct cg_sample *c = &m->cur->cgroups[idx];
-	const struct spread_params params = SPREAD_DEFAULTS;
+	const struct spread_params defaults = SPREAD_DEFAULTS;
 	unsigned span = MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES), unknown = 0;
 	bool moved_any = false;
 
@@ -49,6 +49,7 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 		const struct proc_sample *p = &c->procs[j];
 		const struct procmem_estimate *est;
 		struct managed_proc *mp;
+		struct spread_params params;
 		struct spread_decision d;
 		struct spread_input in;
 		uint64_t allowed;
@@ -69,7 +70,14 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 					  m->topo->node_mask,
 			.topo = m->topo,
 		};
+		/* Hysteresis: a process that left the band moves until it is within half of it, so
+		 * that a move cut short by the time limit does not stop at the band's edge (where
+		 * the sampled estimate and the truth can disagree). */
+		params = defaults;
+		if (mp->spreading)
+			params.tolerance_permille /= 2;
 		spread_decide(&params, &in, &d);
+		mp->spreading = !d.nothing && !d.balanced;
 		if (d.nothing)
 			continue;
 		st->spread_worst_permille = MAX(st->spread_worst_permille, d.worst_permille);

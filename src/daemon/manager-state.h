@@ -38,6 +38,7 @@ struct managed_proc {
 	struct follow_state follow;  /* home tracking (decide.c) */
 	enum follow_verdict verdict; /* of the last evaluation */
 	bool placed;                 /* pin: threads placed */
+	bool spreading;              /* interleave: left the band; moves until within half of it */
 	uint64_t seen_tick;          /* last tick it was in a managed cgroup */
 	double locality;             /* placement locality at the last evaluation, < 0 none */
 };
