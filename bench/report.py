@@ -265,6 +265,18 @@ def fmt(v, digits=2, unit=""):
     return s + unit
 
 
+def table_header(md, hdr):
+    """Append a Markdown table's header and separator rows."""
+    md.append("| " + " | ".join(hdr) + " |")
+    md.append("|" + "---|" * len(hdr))
+
+
+def time_cell(o, field, runs_field):
+    """A time-to-goal cell: median (min-max) or "not reached", and the runs that reached it."""
+    t = fmt_spread(o, field, 1) if o.get(field) is not None else "not reached"
+    return t + f" ({o.get(runs_field, 0)}/{o['reps']})"
+
+
 def fmt_spread(obj, f, digits=2, scale=1.0, unit=""):
     v = obj.get(f)
     sp = obj.get("spread", {}).get(f)
@@ -309,13 +321,9 @@ def goal_table(sc, goal, ran, nodes):
                "hot part on fast nodes, final", "cold part still on the slow node, final", moved,
                "hint faults"]
     hdr += ["longest stall, ms", "daemon CPU, s", "workload kernel CPU, s", "checksums OK (runs)"]
-    md.append("| " + " | ".join(hdr) + " |")
-    md.append("|" + "---|" * len(hdr))
+    table_header(md, hdr)
     for o in ran:
-        t = fmt_spread(o, "time_to_goal_s", 1)
-        if o.get("time_to_goal_s") is None:
-            t = "not reached"
-        t += f" ({o.get('goal_runs', 0)}/{o['reps']})"
+        t = time_cell(o, "time_to_goal_s", "goal_runs")
         row = [label(sc, o["system"]), t]
         mv = f"{fmt_spread(o, 'pages_moved', 0, scale=4096 / 2**20)} / {fmt(mib(o.get('misplaced_pages')), 0)}"
         if goal == "even":
@@ -557,13 +565,9 @@ def main():
                         "threads re-pinned"]
                 if has_probe:
                     hdr += ["probe p50 / p99 / max, ms"]
-                md.append("| " + " | ".join(hdr) + " |")
-                md.append("|" + "---|" * len(hdr))
+                table_header(md, hdr)
                 for o in ran:
-                    t95 = fmt_spread(o, "time_to_95_s", 1)
-                    if o.get("time_to_95_s") is None:
-                        t95 = "not reached"
-                    t95 += f" ({o.get('converged_runs', 0)}/{o['reps']})"
+                    t95 = time_cell(o, "time_to_95_s", "converged_runs")
                     row = [label(sc, o["system"]), t95, fmt_spread(o, "final_locality", 2),
                            fmt_spread(o, "moved_over_misplaced", 2), fmt_spread(o, "hint_faults", 0)]
                     if has_probe:

@@ -157,11 +157,10 @@ bool decide_follow_cgroup_local(const struct follow_params *p, const struct cg_s
 	if (home < 0)
 		return false;
 	for (unsigned n = 0; n < span; n++)
-		mem_total += cg_mem(c, n, CG_MEM_ANON) + cg_mem(c, n, CG_MEM_FILE_MAPPED);
+		mem_total += cg_mapped_bytes(c, n);
 	if (mem_total == 0)
 		return true;
-	return (cg_mem(c, (unsigned)home, CG_MEM_ANON) + cg_mem(c, (unsigned)home, CG_MEM_FILE_MAPPED)) *
-		       1000 >= mem_total * p->local_permille;
+	return cg_mapped_bytes(c, (unsigned)home) * 1000 >= mem_total * p->local_permille;
 }
 
 void decide_follow_moved(struct follow_state *state, int target, uint64_t now_usec)

@@ -121,6 +121,12 @@ static inline uint64_t cg_mem(const struct cg_sample *c, unsigned node, enum cg_
 	return c->mem[node * _CG_MEM_MAX + item];
 }
 
+/* Memory the cgroup's processes map on node: anon + mapped file (shmem included when mapped). */
+static inline uint64_t cg_mapped_bytes(const struct cg_sample *c, unsigned node)
+{
+	return cg_mem(c, node, CG_MEM_ANON) + cg_mem(c, node, CG_MEM_FILE_MAPPED);
+}
+
 /* Names used in memory.stat / JSON output. */
 const char *cg_numa_counter_to_string(enum cg_numa_counter c);
 const char *cg_mem_item_to_string(enum cg_mem_item i);

@@ -63,24 +63,25 @@ enum {
 	ARG_VERSION,
 };
 
+static const struct option global_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+	{ "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+	{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+	{ "config", required_argument, NULL, ARG_CONFIG },
+	{ "socket", required_argument, NULL, ARG_SOCKET },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, ARG_VERSION },
+	{}
+};
+
 static int parse_argv(int argc, char **argv, struct ctl *ctl)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
-		{ "proc-root", required_argument, NULL, ARG_PROC_ROOT },
-		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
-		{ "config", required_argument, NULL, ARG_CONFIG },
-		{ "socket", required_argument, NULL, ARG_SOCKET },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{}
-	};
 	int c;
 
 	/* "+": stop at the verb, so verbs parse their own options. */
-	while ((c = getopt_long(argc, argv, "+jvh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+jvh", global_options, NULL)) >= 0) {
 		switch (c) {
 		case 'j':
 			ctl->json = true;
@@ -116,29 +117,31 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl)
 	return 1;
 }
 
-/* The options of parse_argv() that take a value as the next argument. */
-static bool global_takes_value(const char *a)
+/*
+ * Whether argument a is one of global_options that may follow the verb (all but --help and
+ * --version, which after a verb are the verb's), and whether it takes the next argument as
+ * its value (*ret_takes_next).
+ */
+static bool is_global_option(const char *a, bool *ret_takes_next)
 {
-	static const char *const names[] = { "--sysfs-root", "--proc-root", "--cgroup-root",
-					     "--config", "--socket" };
-
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (streq(a, names[i]))
-			return true;
-	return false;
-}
-
-static bool is_global_option(const char *a)
-{
-	static const char *const prefixes[] = { "--sysfs-root=", "--proc-root=", "--cgroup-root=",
-						"--config=", "--socket=" };
-
-	if (streq(a, "-j") || streq(a, "--json") || streq(a, "-v") || streq(a, "--verbose") ||
-	    global_takes_value(a))
+	*ret_takes_next = false;
+	if (streq(a, "-j") || streq(a, "-v"))
 		return true;
-	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
-		if (strncmp(a, prefixes[i], strlen(prefixes[i])) == 0)
+	if (strncmp(a, "--", 2) != 0)
+		return false;
+	a += 2;
+	for (const struct option *o = global_options; o->name; o++) {
+		size_t len = strlen(o->name);
+
+		if (o->val == 'h' || o->val == ARG_VERSION || strncmp(a, o->name, len) != 0)
+			continue;
+		if (a[len] == '\0') {
+			*ret_takes_next = o->has_arg == required_argument;
 			return true;
+		}
+		if (a[len] == '=' && o->has_arg == required_argument)
+			return true;
+	}
 	return false;
 }
 
@@ -161,15 +164,16 @@ static int split_global_options(int argc, char **argv, bool stop_at_operand, cha
 	v[nv++] = argv[0];
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		bool takes_next;
 
 		if (streq(a, "--") || (stop_at_operand && a[0] != '-'))
 			break;
-		if (!is_global_option(a)) {
+		if (!is_global_option(a, &takes_next)) {
 			v[nv++] = argv[i];
 			continue;
 		}
 		g[ng++] = argv[i];
-		if (global_takes_value(a) && i + 1 < argc)
+		if (takes_next && i + 1 < argc)
 			g[ng++] = argv[++i];
 	}
 	for (; i < argc; i++)

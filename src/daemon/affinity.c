@@ -576,20 +576,15 @@ static int list_threads(int proc_fd, pid_t pid, struct thread **ret, size_t *ret
 	size_t n = 0, n_alloc = 0;
 	struct dirent *de;
 	char path[64];
-	int fd;
+	int r;
 
 	snprintf(path, sizeof(path), "%d/task", pid);
-	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ESRCH ? -ENOENT : -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return -errno;
-	}
+	r = opendir_at(proc_fd, path, &d);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
 	while ((de = readdir(d))) {
 		uint64_t st;
-		int tid, r;
+		int tid;
 
 		if (de->d_name[0] == '.' || safe_atoi(de->d_name, &tid) < 0 || tid <= 0)
 			continue;

@@ -53,11 +53,11 @@ uint64_t balance_free_room(const struct manager *m, int node)
 
 struct managed_proc *balance_get_proc(struct manager *m, const struct proc_sample *p)
 {
-	char key[48];
+	char key[MANAGER_PROC_KEY_MAX];
 	struct managed_proc *mp;
 	int r;
 
-	snprintf(key, sizeof(key), "%d:%llu", p->pid, (unsigned long long)p->start_time);
+	manager_proc_key(key, p->pid, p->start_time);
 	mp = hashmap_get(m->procs, key);
 	if (mp) {
 		mp->seen_tick = m->tick;
@@ -271,7 +271,7 @@ static bool follow_cgroup_local(struct manager *m, unsigned idx, const struct fo
 	if (!decide_follow_cgroup_local(params, c, m->cur->span))
 		return false;
 	for (unsigned n = 0; n < m->cur->span; n++)
-		charged += cg_mem(c, n, CG_MEM_ANON) + cg_mem(c, n, CG_MEM_FILE_MAPPED);
+		charged += cg_mapped_bytes(c, n);
 	for (unsigned j = 0; j < c->n_procs; j++) {
 		struct managed_proc *mp = balance_get_proc(m, &c->procs[j]);
 		const struct procmem_estimate *est = mp ? procmem_estimate_get(mp->pm) : NULL;
@@ -459,7 +459,7 @@ static void pin_hard(struct manager *m, const struct cg_sample *c, struct cg_sta
 		     uint64_t set)
 {
 	char buf[NODEMASK_FORMAT_MAX];
-	uint64_t inside = 0, total = 0;
+	uint64_t inside = 0, total;
 	int r;
 
 	if (m->opts.dry_run || !m->binds) {
@@ -467,11 +467,9 @@ static void pin_hard(struct manager *m, const struct cg_sample *c, struct cg_sta
 			    nodemask_format(buf, sizeof(buf), set));
 		return;
 	}
-	for (unsigned n = 0; n < MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES); n++) {
-		total += cg_movable_bytes(c, n);
-		if (nodemask_test(set, n))
-			inside += cg_movable_bytes(c, n);
-	}
+	total = cg_movable_total(c, m->cur->span);
+	NODEMASK_FOREACH(n, set)
+		inside += cg_movable_bytes(c, (unsigned)n);
 	if (!c->has_numa_stat || (total - inside) * 1000 > total * PIN_HARD_OUTSIDE_PERMILLE) {
 		note_append(st, "pin=hard: cpuset.mems is narrowed once the memory is on %s (%u%% "
 				"there now)", nodemask_format(buf, sizeof(buf), set),

@@ -53,6 +53,7 @@ struct bind_record {
 struct cpuset_binds {
 	int state_fd;     /* borrowed */
 	int cgroup_fd;    /* borrowed */
+	bool systemd;     /* systemd runs (sd_booted() at open): its units' cgroups are not ours */
 	char *name;
 	struct bind_record *records;
 	size_t n_records;
@@ -114,61 +115,60 @@ static int save(struct cpuset_binds *b)
 	return write_file_atomic_at(b->state_fd, b->name, text, strlen(text), 0600);
 }
 
+/* The path of file in cgroup (with parent: in cgroup's parent), relative to the cgroup root
+ * ("/" and a top-level cgroup's parent are the root itself). */
+static int cg_file(char *buf, size_t size, const char *cgroup, bool parent, const char *file)
+{
+	const char *rel = cgroup + 1; /* "/a/b" -> "a/b", "/" -> "" */
+	size_t len = strlen(rel);
+
+	if (parent) {
+		const char *slash = strrchr(rel, '/');
+
+		len = slash ? (size_t)(slash - rel) : 0;
+	}
+	if (snprintf(buf, size, "%.*s%s%s", (int)len, rel, len ? "/" : "", file) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* The cgroup's own cpuset.mems: "" when it inherits its parent's. */
 static int read_mems(const struct cpuset_binds *b, const char *cgroup, char *buf, size_t size)
 {
 	char path[4096];
-	int r;
+	int r = cg_file(path, sizeof(path), cgroup, false, "cpuset.mems");
 
-	if (snprintf(path, sizeof(path), "%s/cpuset.mems", streq(cgroup, "/") ? "." : cgroup + 1) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	r = read_line_at(b->cgroup_fd, path, buf, size);
-	if (r < 0)
-		return r;
-	strstrip_trailing(buf);
-	return 0;
+	return r < 0 ? r : read_line_at(b->cgroup_fd, path, buf, size);
 }
 
 static int write_mems(const struct cpuset_binds *b, const char *cgroup, const char *value)
 {
 	char path[4096];
+	int r = cg_file(path, sizeof(path), cgroup, false, "cpuset.mems");
 
-	if (snprintf(path, sizeof(path), "%s/cpuset.mems", streq(cgroup, "/") ? "." : cgroup + 1) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
 	/* An empty value goes back to inheriting; the kernel wants a newline for that. */
-	return write_string_at(b->cgroup_fd, path, value[0] ? value : "\n");
+	return r < 0 ? r : write_string_at(b->cgroup_fd, path, value[0] ? value : "\n");
 }
 
-/* The parent directory of cgroup (relative to the cgroup root) and its cpuset.mems.effective. */
-static int parent_effective(const struct cpuset_binds *b, const char *cgroup, char *parent,
-			    size_t parent_size, char *buf, size_t size)
+/* The parent's cpuset.mems.effective. */
+static int parent_effective(const struct cpuset_binds *b, const char *cgroup, char *buf,
+			    size_t size)
 {
-	const char *slash = strrchr(cgroup, '/');
-	size_t len = slash ? (size_t)(slash - cgroup) : 0;
 	char path[4096];
+	int r = cg_file(path, sizeof(path), cgroup, true, "cpuset.mems.effective");
 
-	if (len == 0)
-		snprintf(parent, parent_size, ".");
-	else if (len >= parent_size)
-		return -ENAMETOOLONG;
-	else
-		snprintf(parent, parent_size, "%.*s", (int)(len - 1), cgroup + 1);
-	if (snprintf(path, sizeof(path), "%s/cpuset.mems.effective", parent) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	return read_line_at(b->cgroup_fd, path, buf, size);
+	return r < 0 ? r : read_line_at(b->cgroup_fd, path, buf, size);
 }
 
 /* Whether a cpuset.mems value allows every node of the parent's: not narrowed (restore writes
  * that where the kernel refuses to empty the file). */
 static bool spans_parent(const struct cpuset_binds *b, const char *cgroup, const char *value)
 {
-	char parent[4096], eff[256];
+	char eff[256];
 	uint64_t mask, parent_mask;
 
 	return parse_nodemask(value, &mask) >= 0 &&
-	       parent_effective(b, cgroup, parent, sizeof(parent), eff, sizeof(eff)) >= 0 &&
+	       parent_effective(b, cgroup, eff, sizeof(eff)) >= 0 &&
 	       parse_nodemask(eff, &parent_mask) >= 0 && (parent_mask & ~mask) == 0;
 }
 
@@ -197,9 +197,9 @@ static int restore_one(struct cpuset_binds *b, const struct bind_record *r)
 	if (k == -ENOSPC && !r->original[0]) {
 		/* cgroup v2 refuses to empty the cpuset.mems of a populated cgroup. The nearest
 		 * thing to "inherited" is the parent's nodes, written out. */
-		char parent[4096], eff[256];
+		char eff[256];
 
-		k = parent_effective(b, r->cgroup, parent, sizeof(parent), eff, sizeof(eff));
+		k = parent_effective(b, r->cgroup, eff, sizeof(eff));
 		if (k >= 0)
 			k = write_mems(b, r->cgroup, eff);
 		if (k >= 0) {
@@ -285,6 +285,7 @@ int cpuset_binds_open(int state_fd, const char *name, int cgroup_fd, struct cpus
 		return -ENOMEM;
 	b->state_fd = state_fd;
 	b->cgroup_fd = cgroup_fd;
+	b->systemd = sd_booted() > 0;
 	b->name = strdup(name);
 	if (!b->name) {
 		cpuset_binds_free(b);
@@ -371,7 +372,7 @@ int cpuset_binds_apply(struct cpuset_binds *b, const char *cgroup, uint64_t node
 
 	if (!nodes)
 		return -EINVAL;
-	if (sd_booted() > 0 && cpuset_binds_systemd_unit(cgroup, NULL))
+	if (b->systemd && cpuset_binds_systemd_unit(cgroup, NULL))
 		return -EPERM;
 	r = read_mems(b, cgroup, cur, sizeof(cur));
 	if (r < 0)

@@ -122,6 +122,11 @@ uint64_t manager_now_usec(void);
 
 /* The cgroup state for path, created when missing; NULL on OOM. */
 struct cg_state *manager_cg_state(struct manager *m, const char *path);
+/* A process's key in m->procs: pid and start time, so a reused pid is another process. */
+#define MANAGER_PROC_KEY_MAX 48
+void manager_proc_key(char key[static MANAGER_PROC_KEY_MAX], pid_t pid, uint64_t start_time);
+/* The scan state of that process, NULL when numabd has none. */
+struct managed_proc *manager_find_proc(const struct manager *m, pid_t pid, uint64_t start_time);
 
 /* Evaluate cgroup idx of m->cur with result r (balance.c). */
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,

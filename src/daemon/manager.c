@@ -125,6 +125,19 @@ int manager_cgroup_id(const struct manager *m, const char *path, uint64_t *ret)
 	return 0;
 }
 
+void manager_proc_key(char key[static MANAGER_PROC_KEY_MAX], pid_t pid, uint64_t start_time)
+{
+	snprintf(key, MANAGER_PROC_KEY_MAX, "%d:%llu", pid, (unsigned long long)start_time);
+}
+
+struct managed_proc *manager_find_proc(const struct manager *m, pid_t pid, uint64_t start_time)
+{
+	char key[MANAGER_PROC_KEY_MAX];
+
+	manager_proc_key(key, pid, start_time);
+	return hashmap_get(m->procs, key);
+}
+
 struct cg_state *manager_cg_state(struct manager *m, const char *path)
 {
 	struct cg_state *st = hashmap_get(m->cgroups, path);
@@ -317,12 +330,9 @@ static void sweep(struct manager *m)
 		if (!policy_result_managed(&m->results->items[i]))
 			continue;
 		for (unsigned j = 0; j < c->n_procs; j++) {
-			struct managed_proc *mp;
-			char pkey[48];
+			struct managed_proc *mp = manager_find_proc(m, c->procs[j].pid,
+								    c->procs[j].start_time);
 
-			snprintf(pkey, sizeof(pkey), "%d:%llu", c->procs[j].pid,
-				 (unsigned long long)c->procs[j].start_time);
-			mp = hashmap_get(m->procs, pkey);
 			if (mp)
 				mp->seen_tick = m->tick;
 		}

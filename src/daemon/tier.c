@@ -763,14 +763,12 @@ void tier_sweep(struct manager *m)
 	for (int i = 0; i < TIER_MAX_MONITORED; i++) {
 		struct tier_slot *s = &t->slots[i];
 		struct cg_state *st;
-		char key[48];
 
 		if (s->pid == 0)
 			continue;
-		snprintf(key, sizeof(key), "%d:%llu", s->pid, (unsigned long long)s->start_time);
 		st = hashmap_get(m->cgroups, s->cgroup);
 		if (!st || st->seen_tick != m->tick || st->last_mode != POLICY_MODE_TIER ||
-		    !hashmap_get(m->procs, key) || s->used_tick + s->idle_ticks < m->tick) {
+		    !manager_find_proc(m, s->pid, s->start_time) || s->used_tick + s->idle_ticks < m->tick) {
 			slot_release(t, i);
 			continue;
 		}

@@ -39,6 +39,24 @@ static int open_at(int dirfd, const char *path, int flags)
 	return fd < 0 ? negative_errno() : fd;
 }
 
+int opendir_at(int dirfd, const char *path, DIR **ret)
+{
+	int fd = open_at(dirfd, path, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		int r = negative_errno();
+
+		safe_close(fd);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
 int read_full_fd(int fd, size_t max_size, unsigned flags, char **ret, size_t *ret_size)
 {
 	_cleanup_free_ char *buf = NULL;

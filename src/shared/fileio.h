@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/types.h>
 
 /* Flags of read_full_fd(). */
@@ -35,6 +36,10 @@ int read_line_at(int dirfd, const char *path, char *buf, size_t size);
 
 /* Read a file holding one unsigned decimal number. */
 int read_u64_at(int dirfd, const char *path, uint64_t *ret);
+
+/* Open the directory path below dirfd ("" or "." for dirfd's own directory: a new open file,
+ * so the stream's position is not shared with dirfd) as a DIR stream. */
+int opendir_at(int dirfd, const char *path, DIR **ret);
 
 /* Write s (no newline added) to an existing file, as cgroupfs and sysctl files expect. */
 int write_string_at(int dirfd, const char *path, const char *s);

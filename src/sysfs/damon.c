@@ -385,16 +385,11 @@ int damon_read_tried_regions(int dirfd, struct heat_region **ret, size_t *ret_n)
 	_cleanup_closedir_ DIR *d = NULL;
 	size_t n = 0, n_alloc = 0;
 	struct dirent *de;
-	int fd;
+	int r;
 
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return negative_errno();
-	}
+	r = opendir_at(dirfd, ".", &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		_cleanup_close_ int rfd = -EBADF;
 		uint64_t start, end, acc, age;

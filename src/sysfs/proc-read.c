@@ -143,7 +143,7 @@ int proc_read_process(int proc_fd, pid_t pid, bool with_tasks, struct proc_sampl
 	unsigned n_alloc = 0;
 	bool have_leader = false;
 	ssize_t n;
-	int fd, r;
+	int r;
 
 	if (!with_tasks) {
 		snprintf(path, sizeof(path), "%d/stat", pid);
@@ -160,14 +160,9 @@ int proc_read_process(int proc_fd, pid_t pid, bool with_tasks, struct proc_sampl
 	}
 
 	snprintf(path, sizeof(path), "%d/task", pid);
-	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ESRCH ? -ENOENT : negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return negative_errno();
-	}
+	r = opendir_at(proc_fd, path, &d);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
 	while ((de = readdir(d))) {
 		struct task_sample *t;
 		int tid;

@@ -90,19 +90,14 @@ static int read_tiers(int sysfs_fd, struct topology *t)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int fd;
+	int r;
 	unsigned ids[NUMAB_MAX_NODES];
 	uint64_t masks[NUMAB_MAX_NODES];
 	unsigned n_tiers = 0;
 
-	fd = openat(sysfs_fd, TIER_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return negative_errno();
-	}
+	r = opendir_at(sysfs_fd, TIER_DIR, &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		char path[320], buf[256];
 		unsigned id;

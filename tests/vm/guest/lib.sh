@@ -111,6 +111,30 @@ wait_secs() {
 	return 1
 }
 
+# numab_conf [TEXT]: /etc/numab/numab.conf for a scenario: [Daemon] with a 1 s interval and
+# no budget, then TEXT (e.g. [Match] sections); creates numab.conf.d and /var/lib/numab.
+numab_conf() {
+	mkdir -p /etc/numab/numab.conf.d /var/lib/numab
+	printf '[Daemon]\nInterval=1s\nBudget=unlimited\n%s\n' "${1:-}" >/etc/numab/numab.conf
+}
+
+# status_of CGROUP PATH: a value of the cgroup's object in `numabctl -j status CGROUP`.
+status_of() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].$2" 2>/dev/null; }
+# runtime CGROUP KEY: a value of its runtime object (what numabd reports about it).
+runtime() { status_of "$1" "runtime.$2"; }
+
+# le64 N...: little-endian hex bytes of 64-bit numbers, for bpftool map updates.
+le64() {
+	for _n in "$@"; do
+		_h=$(printf '%016x' "$_n")
+		_i=16
+		while [ $_i -gt 0 ]; do
+			printf '%s ' "$(echo "$_h" | cut -c$((_i - 1))-$_i)"
+			_i=$((_i - 2))
+		done
+	done
+}
+
 # start_numabd [ARGS...]: numabd in the background (its log appended to /run/numabd.log), its
 # pid in NPID; returns once it answers on its control socket (10 s at most).
 NPID=

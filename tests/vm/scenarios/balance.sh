@@ -12,16 +12,7 @@ LAST=$(($(node_count) - 1))
 # TCG on a CPU that a busy workload shares is slow, very slow before Linux 6.5).
 S=1
 [ "$(node_count)" -gt 2 ] && S=2
-mkdir -p /etc/numab/numab.conf.d /var/lib/numab
-cat >/etc/numab/numab.conf <<CONF
-[Daemon]
-Interval=1s
-Budget=unlimited
-
-[Match]
-Cgroup=/bal/follow
-Mode=follow
-CONF
+numab_conf "$(printf '\n[Match]\nCgroup=/bal/follow\nMode=follow')"
 
 # Affinity lists of every thread of a workload, one per line.
 affinities() {
@@ -160,7 +151,7 @@ cg_mems() { cat "$(cg_path bal/pin)/cpuset.mems"; }
 # tasks) the parent's nodes written out.
 unbound() { [ -z "$(cg_mems)" ] || [ "$(cg_mems)" = "$(cat "$(cg_path bal)/cpuset.mems.effective")" ]; }
 hard_bound() { pinned && [ "$(cg_mems)" = "$(wl_top_node p)" ]; }
-pin_note() { numabctl -j status /bal/pin | jsonpick 'cgroups[0].runtime.note'; }
+pin_note() { runtime /bal/pin note; }
 if wait_until 180 hard_bound; then
 	pass pin_consolidates "memory $(wl_node_pct p "$(wl_top_node p)")% on node $(wl_top_node p), threads on CPUs $(affinities p)"
 	pass pin_hard_binds "cpuset.mems=$(cg_mems) with the memory there: $(pin_note)"

@@ -8,13 +8,7 @@
 set_numa_balancing 0
 say "kernel.numa_balancing=0: only numabd moves memory in this scenario (until the AutoNUMA part)."
 NODES=$(node_count)
-mkdir -p /etc/numab /var/lib/numab
-cat >/etc/numab/numab.conf <<CONF
-[Daemon]
-Interval=1s
-Budget=unlimited
-CONF
-runtime() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].runtime.$2" 2>/dev/null; }
+numab_conf
 # spread NAME: the workload's share per node in permille, "n0 n1 ..." (last status).
 spread() {
 	awk -v nodes="$NODES" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }

@@ -8,13 +8,7 @@
 set_numa_balancing 1
 nb_scan_fast
 say "kernel.numa_balancing=1 with fast scan tunables: AutoNUMA balances in this scenario."
-mkdir -p /etc/numab /var/lib/numab
-cat >/etc/numab/numab.conf <<CONF
-[Daemon]
-Interval=1s
-Budget=unlimited
-CONF
-status_of() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].$2" 2>/dev/null; }
+numab_conf
 # memcg NAME KEY: a counter of the cgroup's memory.stat (empty on 6.1: no NUMA counters).
 memcg() { awk -v k="$2" '$1 == k { print $2 }' "$(cg_path "$1")/memory.stat"; }
 # task_faults NAME: the workload's NUMA hinting faults as the scheduler counts them per task

@@ -14,15 +14,7 @@ if [ ! -f "$T/cases.bpf.o" ] || [ ! -f "$E/follow-low-locality.bpf.o" ]; then
 	fail objects "the BPF objects are not in the guest (build them: ninja -C build)"
 	finish
 fi
-mkdir -p /etc/numab /var/lib/numab
-conf() {
-	cat >/etc/numab/numab.conf <<CONF
-[Daemon]
-Interval=1s
-Budget=unlimited
-$1
-CONF
-}
+conf() { numab_conf "$1"; }
 conf ""
 
 # pick ATTR KEY: one value of the pretty `numabctl -j explain` JSON on stdin ("key":"value" lines)
@@ -64,17 +56,6 @@ on_node_ge() { wl_refresh "$1" >/dev/null && [ "$(wl_node_pct "$1" "$2")" -ge "$
 prog_id() { attachment "$1" | sed -n 's/.*"prog_id":\([0-9]*\).*/\1/p'; }
 map_id() { attachment "$1" | sed -n "s/.*\"name\":\"$2\",\"type\":\"[a-z_]*\",\"id\":\([0-9]*\).*/\1/p"; }
 prog_gone() { ! bpftool prog show id "$1" >/dev/null 2>&1; }
-# le64 N...: little-endian hex bytes of 64-bit numbers, for bpftool
-le64() {
-	for _n in "$@"; do
-		_h=$(printf '%016x' "$_n")
-		_i=16
-		while [ $_i -gt 0 ]; do
-			printf '%s ' "$(echo "$_h" | cut -c$((_i - 1))-$_i)"
-			_i=$((_i - 2))
-		done
-	done
-}
 cgid() { stat -c %i "$(cg_path "$1")"; }
 
 cg_create pa/b/c

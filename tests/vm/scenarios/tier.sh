@@ -11,14 +11,7 @@ SLOW=
 for n in $(node_list); do node_has_cpus "$n" || SLOW=$n; done
 [ -n "$SLOW" ] || { fail setup "no CPU-less node"; finish; }
 E=/usr/share/numab/programs
-mkdir -p /etc/numab /var/lib/numab
-cat >/etc/numab/numab.conf <<CONF
-[Daemon]
-Interval=1s
-Budget=unlimited
-CONF
-# runtime CGROUP KEY: a value of the cgroup's runtime object in `numabctl -j status`.
-runtime() { numabctl -j status "$1" 2>/dev/null | jsonpick "cgroups[0].runtime.$2" 2>/dev/null; }
+numab_conf
 # hot_pct NAME NODE / cold_pct NAME NODE: percent of the hot (cold) part on NODE (last status).
 hot_pct() {
 	awk -v n="$2" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -39,16 +32,6 @@ cold_at_least() { wl_refresh "$1" >/dev/null && [ "$(cold_pct "$1" "$2")" -ge "$
 kdamonds() { grep -l '^kdamond' /proc/[0-9]*/comm 2>/dev/null | wc -l; }
 nr_kdamonds() { cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds 2>/dev/null || echo none; }
 note_has() { runtime "$1" note | grep -q "$2"; }
-le64() {
-	for _n in "$@"; do
-		_h=$(printf '%016x' "$_n")
-		_i=16
-		while [ $_i -gt 0 ]; do
-			printf '%s ' "$(echo "$_h" | cut -c$((_i - 1))-$_i)"
-			_i=$((_i - 2))
-		done
-	done
-}
 oneline() { tr -d '\n' | sed 's/\([[{,]\) */\1/g; s/ *\([]}]\)/\1/g'; }
 map_id() {
 	numabctl -j programs | oneline | sed 's/},{"cgroup":/}\n{"cgroup":/g' | grep "\"cgroup\":\"$1\"" |
