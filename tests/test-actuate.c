@@ -370,6 +370,39 @@ static void test_adaptive_batch(void **state)
 	env_done(&v);
 }
 
+/* A fixed cost per call larger than the target duration (qemu's TCG: the LRU drain takes
+ * ~55 ms): calls grow to about four times the fixed cost instead of shrinking to a few pages,
+ * and the fit finds the fixed cost. */
+static void test_fixed_cost(void **state)
+{
+	struct actuate_config cfg = { .target_call_ns = 50000000, .max_call_ns = 250000000,
+				      .min_batch_pages = 512, .initial_batch_pages = 4096 };
+	struct actuate_request req = req_to(0, 256 * MiB);
+	struct actuate_result res;
+	struct actuate_stats st;
+	uint64_t last;
+	struct env v;
+
+	env_init(&v, *state, &cfg);
+	for (size_t i = 0; i < 262144; i++)
+		fake_add(&v.f, 0x100000000ull + i * PAGE, 1 + (int)(i % 2), -1);
+	env_load(&v, "100000000-140000000 rw-p 00000000 00:00 0\n", "100000000 default\n");
+	v.f.fixed_ns = 55000000;
+	v.f.per_page_ns = 20000;
+	for (int round = 0; round < 4; round++) {
+		assert_int_equal(run(&v, &req, &res), 0);
+		for (unsigned c = 0; c < v.f.move_calls; c++)
+			assert_true(v.f.duration[c] <= cfg.max_call_ns);
+	}
+	actuate_engine_stats(v.e, &st);
+	last = v.f.duration[v.f.move_calls - 2];
+	if (st.fixed_ns < 45000000 || st.fixed_ns > 65000000 || last < 150000000)
+		fail_msg("fixed cost %" PRIu64 " us (want ~55000), last full call %" PRIu64 " us "
+			 "(want ~200000), batch %u", st.fixed_ns / 1000, last / 1000, st.batch_pages);
+	assert_true(st.call_target_ns >= 150000000 && st.call_target_ns <= 200000000);
+	env_done(&v);
+}
+
 static void test_config_bounds(void **state)
 {
 	struct fake_mm f = {};
@@ -746,6 +779,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_exact, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_thp, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_adaptive_batch, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_cost, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_config_bounds),
 		cmocka_unit_test_setup_teardown(test_exit_midway, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_stuck, tmpdir_setup, tmpdir_teardown),

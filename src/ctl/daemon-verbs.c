@@ -171,8 +171,9 @@ int verb_stats(struct ctl *ctl, int argc, char **argv)
 	json_object_object_get_ex(reply, "daemon", &daemon);
 	json_object_object_get_ex(reply, "engine", &engine);
 	json_object_object_get_ex(reply, "cgroups", &cgroups);
-	printf("numabd: %llu ticks, last %.1f ms, max %.1f ms, CPU %.2f s%s\n",
-	       (unsigned long long)ju64(daemon, "ticks"), jdouble(daemon, "tick_last_ms"),
+	printf("numabd: %llu ticks (+%llu continuations), last %.1f ms, max %.1f ms, CPU %.2f s%s\n",
+	       (unsigned long long)ju64(daemon, "ticks"),
+	       (unsigned long long)ju64(daemon, "continuations"), jdouble(daemon, "tick_last_ms"),
 	       jdouble(daemon, "tick_max_ms"), jdouble(daemon, "cpu_s"),
 	       jdouble(daemon, "dry_run") != 0.0 ? " (dry run)" : "");
 	printf("move_pages: %llu calls, %llu pages, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n\n",

@@ -17,11 +17,14 @@
  * - makes few, large calls: the batch grows while calls stay under the target duration;
  * - but bounds each call: ByteDance's katalyst moved from whole-process migrate_pages
  *   ("minutes") to move_pages chunks of at most 20 ms (anchors.md §0). The batch size adapts:
- *   after each call the engine divides the call's time by the pages it moved (an average over
- *   calls, weighted 3:1 toward the past) and sizes the next batch to take target_call_ns
- *   (10 ms), within 64..65536 pages, growing at most 2x per call, and shrinking at once when a
- *   call took longer than max_call_ns (20 ms). Only calls that moved a good part of a batch
- *   teach it (a short tail call is mostly fixed cost). What the syscall costs is measured
+ *   after each call the engine fits the calls' durations as a fixed cost plus a cost per page
+ *   (least squares, weighted 3:1 toward the past) and sizes the next batch to take
+ *   target_call_ns (10 ms) - or four times the fixed cost where that is longer, since a call
+ *   that is mostly fixed cost moves little per second (under qemu's TCG the drain alone takes
+ *   ~50 ms: 50 ms calls moved 100 MiB/s, ~200 ms calls 200 MiB/s) - within 64..65536 pages,
+ *   growing at most 2x per call, and shrinking at once when a call took longer than
+ *   max_call_ns (20 ms). Short tail calls teach the fit but do not resize the batch. What the
+ *   syscall costs is measured
  *   around the syscall alone (move_ns_*, a histogram in the stats); the stall a workload sees
  *   is measured in the workload (DESIGN §5), never assumed from this.
  *
@@ -86,11 +89,22 @@ struct unit {
 	int src;                /* the node the status query saw */
 };
 
+/* Decayed sums for the least-squares fit of a call's duration against its pages. */
+struct call_fit {
+	double w, sn, st, snn, snt;
+};
+
+/* A call takes at least this many times its fixed cost (see adapt()). */
+#define ACTUATE_FIXED_SHARE_INV 4
+
 struct actuate_engine {
 	struct actuate_config cfg;
 	const struct procmem_sys *sys;
 	unsigned batch_pages;
-	uint64_t ns_per_page;
+	uint64_t ns_per_page;   /* the fit's slope */
+	uint64_t fixed_ns;      /* its intercept: what a call costs whatever it moves */
+	uint64_t call_target_ns; /* what the batch is sized for */
+	struct call_fit fit;
 	struct actuate_stats stats;
 	bool no_huge_windows;   /* the kernel cannot tell huge windows: stop asking */
 	bool no_next_present;   /* nor where present pages are */
@@ -293,6 +307,8 @@ void actuate_engine_stats(const struct actuate_engine *e, struct actuate_stats *
 {
 	*ret = e->stats;
 	ret->ns_per_page = e->ns_per_page;
+	ret->fixed_ns = e->fixed_ns;
+	ret->call_target_ns = e->call_target_ns ?: e->cfg.target_call_ns;
 	ret->batch_pages = e->batch_pages;
 }
 
@@ -345,26 +361,72 @@ static void record_call(struct actuate_engine *e, struct actuate_result *res, ui
 }
 
 /*
- * Size the next batch from a call that moved pages in ns. The estimate of the time per page
- * is an average weighted 3:1 toward the past, so one slow call (a page fault storm, a busy
- * CPU) does not halve the batch - unless the call went over max_call_ns, which shrinks the
- * batch to what that call's own rate allows at once. Growth is at most 2x per call. Calls that
- * moved less than a quarter of a batch do not teach: their time is mostly the fixed cost of a
- * call (the LRU drain), and they would shrink the batch for nothing.
+ * Fit t = fixed + per_page * pages over the calls so far (least squares, each call's weight
+ * decaying by 3/4 per call, so one slow call does not swing it): the fixed part is what a
+ * call costs whatever it moves (the LRU drain and its RCU grace period), the slope what each
+ * page adds. The fit is kept only when the calls' sizes differ enough to tell the two apart
+ * (growth and tail calls make them differ); before that, the fixed part is taken as 0.
+ */
+static void fit_call_cost(struct actuate_engine *e, uint64_t pages, uint64_t ns)
+{
+	struct call_fit *f = &e->fit;
+	double n = (double)pages, t = (double)ns, det, slope, fixed;
+
+	f->w = f->w * 0.75 + 1.0;
+	f->sn = f->sn * 0.75 + n;
+	f->st = f->st * 0.75 + t;
+	f->snn = f->snn * 0.75 + n * n;
+	f->snt = f->snt * 0.75 + n * t;
+	det = f->w * f->snn - f->sn * f->sn;
+	/* Spread of the sizes (their variance) at least (10% of their mean)^2. */
+	if (det <= 0.01 * f->sn * f->sn)
+		goto fallback;
+	slope = (f->w * f->snt - f->sn * f->st) / det;
+	fixed = (f->st - slope * f->sn) / f->w;
+	if (slope <= 0.0)
+		goto fallback;
+	e->ns_per_page = MAX((uint64_t)slope, (uint64_t)1);
+	e->fixed_ns = fixed > 0.0 ? (uint64_t)fixed : 0;
+	return;
+fallback:
+	if (e->fixed_ns == 0) {
+		uint64_t per_page = MAX(ns / pages, (uint64_t)1);
+
+		e->ns_per_page = e->ns_per_page ? (3 * e->ns_per_page + per_page) / 4 : per_page;
+	}
+}
+
+/*
+ * Size the next batch from a call that moved pages in ns. A call should take target_call_ns,
+ * but at least ACTUATE_FIXED_SHARE_INV times the fixed cost of a call (so that the fixed cost
+ * is at most a quarter of the time spent moving: under qemu's TCG, where the drain takes
+ * ~50 ms, that is ~200 ms calls; on real machines, a fraction of a millisecond, it changes
+ * nothing), and never more than 4/5 of max_call_ns. Growth is at most 2x per call; a call
+ * that went over max_call_ns shrinks the batch to what that call's own rate allows at once.
+ * Calls that moved less than a quarter of a batch (tails) teach the fit but do not resize.
  */
 static void adapt(struct actuate_engine *e, uint64_t pages, uint64_t ns)
 {
-	uint64_t per_page, ideal, cur = e->batch_pages;
+	uint64_t per_page, ideal, target, cur = e->batch_pages;
 
 	if (pages == 0)
 		return;
-	per_page = MAX(ns / pages, (uint64_t)1);
+	if (ns > e->cfg.max_call_ns) {
+		/* The machine changed (load, a slower node): what the fit knew is stale. */
+		e->fit = (struct call_fit){};
+		e->fixed_ns = 0;
+		e->ns_per_page = 0;
+	}
+	fit_call_cost(e, pages, ns);
 	if (ns <= e->cfg.max_call_ns && pages * 4 < cur)
 		return;
-	e->ns_per_page = e->ns_per_page ? (3 * e->ns_per_page + per_page) / 4 : per_page;
-	ideal = e->cfg.target_call_ns / e->ns_per_page;
+	target = clamp_u64(ACTUATE_FIXED_SHARE_INV * e->fixed_ns, e->cfg.target_call_ns,
+			   MAX(e->cfg.target_call_ns, e->cfg.max_call_ns / 5 * 4));
+	e->call_target_ns = target;
+	ideal = target > e->fixed_ns ? (target - e->fixed_ns) / e->ns_per_page : 0;
+	per_page = MAX(ns / pages, (uint64_t)1);
 	if (ns > e->cfg.max_call_ns)
-		ideal = MIN(ideal, e->cfg.target_call_ns / per_page);
+		ideal = MIN(ideal, target / per_page);
 	else
 		ideal = MIN(ideal, cur * 2);
 	e->batch_pages = (unsigned)clamp_u64(ideal, e->cfg.min_batch_pages, e->cfg.max_batch_pages);

@@ -129,7 +129,9 @@ struct actuate_stats {
 	uint64_t pages;                     /* 4 KiB pages moved */
 	uint64_t call_ns_total, call_ns_max;
 	uint64_t hist[ACTUATE_HIST_BUCKETS]; /* calls by duration */
-	uint64_t ns_per_page;               /* the engine's current estimate */
+	uint64_t ns_per_page;               /* the engine's current estimate per page moved */
+	uint64_t fixed_ns;                  /* ... and of a call's fixed cost (0 until known) */
+	uint64_t call_target_ns;            /* the call duration batches are sized for */
 	unsigned batch_pages;               /* the current batch size */
 };
 

@@ -29,6 +29,7 @@
 #include "daemon/interleave.h"
 #include "daemon/tier.h"
 #include "daemon/kops.h"
+#include "daemon/move-pool.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
@@ -119,73 +120,221 @@ static void account_move(struct cg_state *st, const struct actuate_result *res)
 		st->stats.failures[stats_failure_from_errno(res->error)]++;
 }
 
-int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
-		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
-		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret)
-{
-	struct actuate_request req = {
-		.target_node = target,
-		.source_nodes = from_nodes,
-		.free_bytes_hint = room_bytes,
-		.max_time_ns = MOVE_TIME_LIMIT_NS,
-		.cgroup = c->path,
-		.flags = m->opts.dry_run ? ACTUATE_DRY_RUN : 0,
-	};
-	struct actuate_result res;
-	uint64_t granted;
-	int r;
+/*
+ * A move in three steps: prepared on the main thread (room, budget, the request), run by an
+ * engine (this thread's, or the move pool's threads for several processes at once), finished
+ * on the main thread (budget debit, statistics, log, notes). mp is NULL for moves that are not
+ * continued between ticks (tier, interleave).
+ */
+struct balance_job {
+	struct move_job mj;
+	const struct cg_sample *c;
+	struct cg_state *st;
+	struct managed_proc *mp;
+	uint64_t want_bytes;
+	uint64_t now_usec;
+};
 
-	if (req.free_bytes_hint < PROCMEM_PAGE_BYTES) {
+/* False when nothing may move now (no room, no budget): the note says why. */
+static bool move_prepare(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+			 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
+			 uint64_t room_bytes, uint64_t now_usec, struct balance_job *j)
+{
+	uint64_t granted, since;
+
+	*j = (struct balance_job){
+		.mj.pm = pm,
+		.mj.req = {
+			.target_node = target,
+			.source_nodes = from_nodes,
+			.free_bytes_hint = room_bytes,
+			.max_time_ns = MOVE_TIME_LIMIT_NS,
+			.cgroup = c->path,
+			.flags = m->opts.dry_run ? ACTUATE_DRY_RUN : 0,
+		},
+		.c = c,
+		.st = st,
+		.want_bytes = want_bytes,
+		.now_usec = now_usec,
+	};
+	if (room_bytes < PROCMEM_PAGE_BYTES) {
 		balance_note(st, "node %d has no free memory to spare", target);
-		return -1;
+		return false;
 	}
 	/* Ask for what the estimate says is misplaced, at least one huge page's worth. */
 	want_bytes = MAX(want_bytes, (uint64_t)PROCMEM_THP_BYTES);
 	granted = budget_request(m->budget, c->path, want_bytes, now_usec);
+	/* Throttled time: since the cgroup's last request, at most a tick. */
+	since = now_usec - MAX(st->last_grant_usec, st->last_eval_usec);
+	st->last_grant_usec = now_usec;
 	if (granted < PROCMEM_PAGE_BYTES) {
-		st->stats.throttled_usec += MIN(m->tick_usec, now_usec - st->last_eval_usec);
+		st->stats.throttled_usec += MIN(m->tick_usec, since);
 		balance_note(st, "migration budget exhausted: waiting for it to refill");
-		return -1;
+		return false;
 	}
 	if (granted < want_bytes)
-		st->stats.throttled_usec += m->tick_usec;
+		st->stats.throttled_usec += MIN(m->tick_usec, since);
 	/* The engine moves whole 2 MiB windows (a THP is one folio): with less than that granted
 	 * it could never move one under a small budget. Grant one window and let the buckets go
 	 * into debt; they pay it back before the next grant, so the rate holds on average. */
-	req.budget_bytes = MAX(granted, (uint64_t)PROCMEM_THP_BYTES);
-	r = actuate_move(m->engine, pm, m->roots.proc_fd, &req, &res);
-	if (r < 0) {
-		log_warning_errno(r, "Failed to move pages of %d: %m", pm->pid);
-		return -1;
-	}
-	if (ret)
-		*ret = res;
-	if (!m->opts.dry_run) {
-		budget_debit(m->budget, c->path, res.passed_bytes, now_usec);
-		account_move(st, &res);
-	}
-	if (res.moved_bytes_total > 0)
-		log_debug("%s: %s %llu KiB of %d to node %d in %llu call(s), longest %.1f ms (%s).",
-			  c->path, m->opts.dry_run ? "would move" : "moved",
-			  (unsigned long long)(res.moved_bytes_total >> 10), pm->pid, target,
-			  (unsigned long long)res.move_calls, (double)res.move_ns_max / 1e6,
-			  actuate_stop_to_string(res.stop));
-	if (res.stop == ACTUATE_STOP_NOT_ALLOWED)
-		balance_note(st, "node %d is outside the Mems_allowed of %d", target, pm->pid);
-	else if (res.stop == ACTUATE_STOP_STUCK)
-		balance_note(st, "pages of %d did not move (node %d full, or pages pinned)", pm->pid,
-		     target);
-	return res.stop;
+	j->mj.req.budget_bytes = MAX(granted, (uint64_t)PROCMEM_THP_BYTES);
+	return true;
 }
 
-/* Move the misplaced pages of one process to target (follow, pin): room is the target's free
- * memory less its headroom. */
+/* Record a follow or pin move the time limit cut short, to go on before the next tick. */
+static void continue_later(struct manager *m, struct managed_proc *mp, const struct cg_sample *c,
+			   int target, uint64_t from_nodes, uint64_t want_bytes)
+{
+	unsigned idx = (unsigned)(c - m->cur->cgroups);
+
+	mp->cont.tick = m->tick;
+	mp->cont.cgroup = idx;
+	mp->cont.mode = m->results->items[idx].effective.mode;
+	mp->cont.target = target;
+	mp->cont.from_nodes = from_nodes;
+	mp->cont.want_bytes = want_bytes;
+	m->continue_wanted = true;
+}
+
+/* Returns the engine's stop reason, -1 when it failed. */
+static int move_finish(struct manager *m, struct balance_job *j)
+{
+	const struct actuate_result *res = &j->mj.res;
+	const struct actuate_request *req = &j->mj.req;
+	struct cg_state *st = j->st;
+	pid_t pid = j->mj.pm->pid;
+
+	if (j->mp)
+		j->mp->cont.tick = 0;
+	if (j->mj.r < 0) {
+		log_warning_errno(j->mj.r, "Failed to move pages of %d: %m", pid);
+		return -1;
+	}
+	if (!m->opts.dry_run) {
+		budget_debit(m->budget, j->c->path, res->passed_bytes, j->now_usec);
+		account_move(st, res);
+	}
+	if (res->moved_bytes_total > 0)
+		log_debug("%s: %s %llu KiB of %d to node %d in %llu call(s), longest %.1f ms (%s).",
+			  j->c->path, m->opts.dry_run ? "would move" : "moved",
+			  (unsigned long long)(res->moved_bytes_total >> 10), pid, req->target_node,
+			  (unsigned long long)res->move_calls, (double)res->move_ns_max / 1e6,
+			  actuate_stop_to_string(res->stop));
+	if (res->stop == ACTUATE_STOP_NOT_ALLOWED)
+		balance_note(st, "node %d is outside the Mems_allowed of %d", req->target_node, pid);
+	else if (res->stop == ACTUATE_STOP_STUCK)
+		balance_note(st, "pages of %d did not move (node %d full, or pages pinned)", pid,
+			     req->target_node);
+	else if (res->stop == ACTUATE_STOP_TIME && j->mp)
+		continue_later(m, j->mp, j->c, req->target_node, req->source_nodes,
+			       j->want_bytes > res->moved_bytes_total ?
+				       j->want_bytes - res->moved_bytes_total : 0);
+	return res->stop;
+}
+
+int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
+		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret)
+{
+	struct balance_job j;
+	int stop;
+
+	if (!move_prepare(m, c, st, pm, target, from_nodes, want_bytes, room_bytes, now_usec, &j))
+		return -1;
+	j.mj.r = actuate_move(move_pool_engine(m->movers), pm, m->roots.proc_fd, &j.mj.req,
+			      &j.mj.res);
+	stop = move_finish(m, &j);
+	if (ret && j.mj.r >= 0)
+		*ret = j.mj.res;
+	return stop;
+}
+
+/*
+ * Move the misplaced pages of one process to target now (pin): room is the target's free
+ * memory less its headroom. A move cut by the time limit goes on between ticks
+ * (balance_continue): the time limit keeps one pass short, the budget sets the rate.
+ */
 static int move_process(struct manager *m, const struct cg_sample *c, struct cg_state *st,
 			struct managed_proc *mp, int target, uint64_t from_nodes, uint64_t want_bytes,
 			uint64_t now_usec)
 {
-	return balance_move(m, c, st, mp->pm, target, from_nodes, want_bytes,
-			    balance_free_room(m, target), now_usec, NULL);
+	struct balance_job j;
+
+	if (!move_prepare(m, c, st, mp->pm, target, from_nodes, want_bytes,
+			  balance_free_room(m, target), now_usec, &j))
+		return -1;
+	j.mp = mp;
+	j.mj.r = actuate_move(move_pool_engine(m->movers), mp->pm, m->roots.proc_fd, &j.mj.req,
+			      &j.mj.res);
+	return move_finish(m, &j);
+}
+
+bool balance_continue(struct manager *m)
+{
+	_cleanup_free_ struct balance_job *jobs = NULL;
+	_cleanup_free_ struct move_job *mjobs = NULL;
+	uint64_t room[NUMAB_MAX_NODES], now_usec = manager_now_usec();
+	size_t n = 0, n_alloc = 0;
+	struct hashmap_iter it = {};
+	const char *key;
+	void *value;
+
+	m->continue_wanted = false;
+	if (!m->cur || !m->results)
+		return false;
+	for (unsigned k = 0; k < NUMAB_MAX_NODES; k++)
+		room[k] = nodemask_test(m->topo->node_mask, k) ? balance_free_room(m, (int)k) : 0;
+	while (hashmap_iterate(m->procs, &it, &key, &value)) {
+		struct managed_proc *mp = value;
+		const struct policy_result *r;
+		const struct cg_sample *c;
+		struct cg_state *st;
+		unsigned idx = mp->cont.cgroup;
+		int target = mp->cont.target;
+
+		if (mp->cont.tick != m->tick)
+			continue;
+		mp->cont.tick = 0;
+		if (idx >= m->cur->n_cgroups || idx >= m->results->n)
+			continue;
+		c = &m->cur->cgroups[idx];
+		r = &m->results->items[idx];
+		st = hashmap_get(m->cgroups, c->path);
+		/* numabctl set, a reload or a program may have changed the mode since the tick. */
+		if (!st || r->effective.mode != mp->cont.mode || policy_result_no_eligible_nodes(r) ||
+		    !nodemask_test(r->effective.nodes, (unsigned)target))
+			continue;
+		if (m->autonuma > 0 && balance_autonuma_balances(m, idx))
+			continue;
+		if (GREEDY_REALLOC(jobs, n_alloc, n + 1, 8) < 0)
+			return log_oom(), false;
+		if (!move_prepare(m, c, st, mp->pm, target, mp->cont.from_nodes, mp->cont.want_bytes,
+				  room[target], now_usec, &jobs[n])) {
+			st->pending = true; /* the next tick tries again */
+			continue;
+		}
+		jobs[n].mp = mp;
+		/* Jobs to one node share its room. */
+		room[target] -= MIN(room[target], jobs[n].mj.req.budget_bytes);
+		n++;
+	}
+	if (n == 0)
+		return false;
+	mjobs = calloc(n, sizeof(*mjobs));
+	if (!mjobs)
+		return log_oom(), false;
+	for (size_t i = 0; i < n; i++)
+		mjobs[i] = jobs[i].mj;
+	move_pool_run(m->movers, m->roots.proc_fd, mjobs, n);
+	for (size_t i = 0; i < n; i++) {
+		int stop;
+
+		jobs[i].mj = mjobs[i];
+		stop = move_finish(m, &jobs[i]);
+		if (stop == -1 || stop == ACTUATE_STOP_BUDGET)
+			jobs[i].st->pending = true;
+	}
+	return m->continue_wanted;
 }
 
 /* Add "; TEXT" to the note (or set it when empty), as far as it fits. */
@@ -314,7 +463,6 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 		struct follow_decision d;
 		struct follow_input in;
 		uint64_t allowed;
-		int stop;
 
 		mp = balance_scan_proc(m, st, p, &allowed);
 		if (!mp)
@@ -329,6 +477,9 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			.now_usec = now_usec,
 		};
 		d = decide_follow(&params, &in, &mp->follow);
+		log_debug("%s: %d (%s): %s, home node %d, %llu KiB misplaced.", c->path, p->pid,
+			  p->comm, follow_verdict_to_string(d.verdict), mp->follow.home,
+			  (unsigned long long)(d.misplaced_bytes >> 10));
 		mp->verdict = d.verdict;
 		st->verdicts[d.verdict]++;
 		if (est->sampled_pages && p->cpu_ns_total) {
@@ -344,13 +495,11 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			continue;
 		if (m->autonuma > 0 && balance_autonuma_balances(m, idx))
 			continue; /* the note says so (below) */
-		stop = move_process(m, c, st, mp, d.target, d.from_nodes, d.misplaced_bytes, now_usec);
-		if (stop >= 0) {
-			decide_follow_moved(&mp->follow, d.target, now_usec);
-			moved_any = true;
-		}
-		if (stop == -1 || stop == ACTUATE_STOP_TIME || stop == ACTUATE_STOP_BUDGET)
-			st->pending = true;
+		/* The pages move right after the tick, with those of the other processes that
+		 * have some to move (balance_continue: in parallel). */
+		continue_later(m, mp, c, d.target, d.from_nodes, d.misplaced_bytes);
+		decide_follow_moved(&mp->follow, d.target, now_usec);
+		moved_any = true;
 	}
 	update_locality(st, weighted, weight, n_loc, now_usec);
 	if (balance_left_to_autonuma(m, idx, st))

@@ -41,6 +41,17 @@ struct managed_proc {
 	bool spreading;              /* interleave: left the band; moves until within half of it */
 	uint64_t seen_tick;          /* last tick it was in a managed cgroup */
 	double locality;             /* placement locality at the last evaluation, < 0 none */
+	/* A follow or pin move that the time limit cut short continues between ticks
+	 * (balance_continue): where to, from where, how much is left, and for which tick's
+	 * evaluation (a later tick's decision replaces it). */
+	struct {
+		uint64_t tick;               /* m->tick of the decision, 0: nothing to continue */
+		unsigned cgroup;             /* index in m->cur */
+		enum policy_mode mode;
+		int target;
+		uint64_t from_nodes;
+		uint64_t want_bytes;
+	} cont;
 };
 
 /* What numabd remembers about a cgroup between ticks (freed when it goes away). */
@@ -48,6 +59,7 @@ struct cg_state {
 	struct cg_stats stats;
 	uint64_t seen_tick;
 	uint64_t last_eval_usec;      /* 0: never evaluated */
+	uint64_t last_grant_usec;     /* the last budget request (throttled time counts from it) */
 	bool pending;                 /* the last evaluation left misplaced memory to move */
 	enum policy_mode last_mode;   /* mode at the last tick */
 	bool sampler_managed;         /* marked managed in the BPF sampler */
@@ -78,6 +90,7 @@ struct manager {
 	struct manager_options opts;
 	sd_event *event;
 	sd_event_source *tick_source;
+	sd_event_source *continue_source; /* moves cut by the time limit go on between ticks */
 	struct control_server *control;
 	struct metrics_server *metrics;
 
@@ -87,7 +100,7 @@ struct manager {
 	struct settings *settings;
 	int state_fd;                 /* the state directory */
 	struct budget *budget;
-	struct actuate_engine *engine;
+	struct move_pool *movers;     /* move engines, one per thread (move-pool.c) */
 	struct affinity_journal *journal;
 	struct cpuset_binds *binds;   /* pin=hard's cpuset.mems (cpuset-bind.c); NULL in dry run */
 	struct sampler *sampler;      /* BPF CPU placement sampler; NULL: the /proc walk */
@@ -107,6 +120,8 @@ struct manager {
 	int autonuma_saved;           /* the value numabd replaced (AutoNUMA=off), -1 none */
 	bool ready_sent;
 	bool reload_pending;
+	bool continue_wanted;         /* a move was cut by the time limit this pass */
+	uint64_t continuations;       /* continuation passes run */
 	int kops;                     /* kernel has bpf_numab_ops: 1, else 0 (kops_probe) */
 };
 
@@ -131,6 +146,9 @@ struct managed_proc *manager_find_proc(const struct manager *m, pid_t pid, uint6
 /* Evaluate cgroup idx of m->cur with result r (balance.c). */
 void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result *r,
 		    struct cg_state *st, uint64_t now_usec);
+/* Go on with the follow and pin moves of this tick that the time limit cut short, if their
+ * cgroups still have the mode they were decided under. True when a move was cut again. */
+bool balance_continue(struct manager *m);
 
 /* Helpers of balance.c for the modes in other files (interleave.c, tier.c). */
 /* The scan state of a process of a managed cgroup, created (maps + numa_maps read) at first

@@ -31,6 +31,7 @@
 #include "core/placement.h"
 #include "daemon/kops.h"
 #include "daemon/manager-state.h"
+#include "daemon/move-pool.h"
 #include "daemon/program-verbs.h"
 #include "daemon/programs.h"
 #include "shared/fileio.h"
@@ -45,6 +46,14 @@
 
 /* The base tick: cgroups are evaluated at their own interval, checked every tick. */
 #define MANAGER_TICK_USEC (1000ull * 1000)
+/* The first CPU window (the first tick only sees where threads are): long enough for a busy
+ * thread to show its node, short enough that numabd acts within a second of starting. */
+#define MANAGER_FIRST_WINDOW_USEC (250ull * 1000)
+/* A tick that overran its period still leaves the event loop this much before the next. */
+#define MANAGER_MIN_GAP_USEC (20ull * 1000)
+/* Pause between continuation passes (the control socket and signals are served there). */
+#define MANAGER_CONTINUE_USEC (5ull * 1000)
+#define MANAGER_TIMER_ACCURACY_USEC (1000ull)
 /* Processes not seen in a managed cgroup for this many ticks lose their scan state. */
 #define MANAGER_PROC_GRACE_TICKS 3
 #define NUMA_BALANCING_SYSCTL "sys/kernel/numa_balancing"
@@ -66,6 +75,17 @@ static const struct actuate_config engine_config = {
 	.min_batch_pages = 512,
 	.initial_batch_pages = 4096,
 };
+
+/* Move threads: a quarter of the online CPUs, at least 2, at most 8 (move_pages of several
+ * processes at once; the rest of the machine keeps running the workloads). */
+static unsigned move_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus < 8)
+		return 2;
+	return cpus / 4 > 8 ? 8 : (unsigned)(cpus / 4);
+}
 
 uint64_t manager_now_usec(void)
 {
@@ -457,15 +477,46 @@ static void manager_tick(struct manager *m)
 	notify_status(m);
 }
 
-static int on_tick(sd_event_source *source, uint64_t usec, void *userdata)
+static void arm_continue(struct manager *m)
+{
+	if (!m->continue_wanted || !m->continue_source)
+		return;
+	(void)sd_event_source_set_time_relative(m->continue_source, MANAGER_CONTINUE_USEC);
+	(void)sd_event_source_set_enabled(m->continue_source, SD_EVENT_ONESHOT);
+}
+
+/* Between ticks: moves the time limit cut short go on (balance_continue), with the event loop
+ * (control socket, signals) served between passes. */
+static int on_continue(sd_event_source *source, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
 
+	m->continuations++;
+	(void)topo_refresh_free(m->roots.sysfs_fd, m->topo);
+	(void)balance_continue(m);
+	arm_continue(m);
+	return 0;
+}
+
+static int on_tick(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	uint64_t next, now;
+
+	m->continue_wanted = false;
 	manager_tick(m);
-	/* --once: one snapshot for the window, a second one to evaluate. */
-	if (m->opts.once && m->tick >= 2)
+	/* --once: one snapshot for the window, a second one to evaluate, and its moves. */
+	if (m->opts.once && m->tick >= 2) {
+		while (m->continue_wanted && balance_continue(m))
+			m->continuations++;
 		return sd_event_exit(m->event, 0);
-	(void)sd_event_source_set_time_relative(source, m->tick_usec);
+	}
+	arm_continue(m);
+	/* Ticks at a fixed rate, so that CPU windows are a tick long however long moving took;
+	 * the first window is short, so that numabd acts soon after it starts. */
+	now = manager_now_usec();
+	next = usec + (m->tick == 1 && !m->opts.once ? MANAGER_FIRST_WINDOW_USEC : m->tick_usec);
+	(void)sd_event_source_set_time(source, MAX(next, now + MANAGER_MIN_GAP_USEC));
 	return sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
 }
 
@@ -579,10 +630,17 @@ static int setup_event_loop(struct manager *m)
 		return log_error_errno(r, "Failed to watch signals: %m");
 	/* WATCHDOG=1 pings when systemd asks for them (WatchdogSec=). */
 	(void)sd_event_set_watchdog(m->event, true);
-	r = sd_event_add_time_relative(m->event, &m->tick_source, CLOCK_MONOTONIC, 0, 0, on_tick,
-				       m);
+	/* Accuracy 0 would mean sd-event's default of 250 ms. */
+	r = sd_event_add_time_relative(m->event, &m->tick_source, CLOCK_MONOTONIC, 0,
+				       MANAGER_TIMER_ACCURACY_USEC, on_tick, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the tick timer: %m");
+	r = sd_event_add_time_relative(m->event, &m->continue_source, CLOCK_MONOTONIC,
+				       MANAGER_CONTINUE_USEC, MANAGER_TIMER_ACCURACY_USEC, on_continue,
+				       m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the continuation timer: %m");
+	(void)sd_event_source_set_enabled(m->continue_source, SD_EVENT_OFF);
 	return 0;
 }
 
@@ -652,7 +710,7 @@ int manager_new(const struct manager_options *o, struct manager **ret)
 		r = log_oom();
 		goto fail;
 	}
-	r = actuate_engine_new(&engine_config, &procmem_sys_live, &m->engine);
+	r = move_pool_new(&engine_config, move_threads(), &m->movers);
 	if (r < 0) {
 		log_error_errno(r, "Failed to set up page migration: %m");
 		goto fail;
@@ -767,11 +825,12 @@ struct manager *manager_free(struct manager *m)
 	m->control = control_server_free(m->control);
 	m->metrics = metrics_server_free(m->metrics);
 	sd_event_source_disable_unref(m->tick_source);
+	sd_event_source_disable_unref(m->continue_source);
 	sd_event_unref(m->event);
 	sampler_free(m->sampler);
 	affinity_journal_free(m->journal);
 	cpuset_binds_free(m->binds);
-	actuate_engine_free(m->engine);
+	move_pool_free(m->movers);
 	hashmap_free(m->procs);
 	hashmap_free(m->cgroups);
 	policy_results_free(m->results);

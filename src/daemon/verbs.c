@@ -16,6 +16,7 @@
 #include "core/report.h"
 #include "daemon/program-verbs.h"
 #include "daemon/verbs.h"
+#include "daemon/move-pool.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 
@@ -365,16 +366,19 @@ static int verb_stats(struct manager *m, json_object *args, json_object **ret)
 				       json_object_new_string(policy_mode_to_string(res->effective.mode)));
 		json_object_array_add(cgroups, c);
 	}
-	actuate_engine_stats(m->engine, &as);
+	move_pool_stats(m->movers, &as);
 	json_object_object_add(engine, "move_calls", json_object_new_uint64(as.calls));
 	json_object_object_add(engine, "pages_moved", json_object_new_uint64(as.pages));
 	json_object_object_add(engine, "call_max_ms", ms(as.call_ns_max));
 	json_object_object_add(engine, "call_p50_ms", ms(actuate_stats_percentile_ns(&as, 500)));
 	json_object_object_add(engine, "call_p99_ms", ms(actuate_stats_percentile_ns(&as, 990)));
 	json_object_object_add(engine, "batch_pages", json_object_new_int((int)as.batch_pages));
+	json_object_object_add(engine, "call_fixed_ms", ms(as.fixed_ns));
+	json_object_object_add(engine, "call_target_ms", ms(as.call_target_ns));
 
 	(void)getrusage(RUSAGE_SELF, &ru);
 	json_object_object_add(daemon, "ticks", json_object_new_uint64(m->tick));
+	json_object_object_add(daemon, "continuations", json_object_new_uint64(m->continuations));
 	json_object_object_add(daemon, "tick_last_ms", ms(m->last_tick_cost_usec * 1000));
 	json_object_object_add(daemon, "tick_max_ms", ms(m->max_tick_cost_usec * 1000));
 	json_object_object_add(daemon, "tick_avg_ms",
@@ -462,7 +466,7 @@ void verbs_metrics(void *userdata, FILE *f)
 			fprintf(f, "} %.4f\n", st->locality);
 		}
 	}
-	actuate_engine_stats(m->engine, &as);
+	move_pool_stats(m->movers, &as);
 	fprintf(f, "numab_move_pages_call_seconds_max %.6f\n", (double)as.call_ns_max / 1e9);
 	fprintf(f, "numab_tick_seconds %.6f\n", (double)m->last_tick_cost_usec / 1e6);
 	fprintf(f, "numab_tick_seconds_max %.6f\n", (double)m->max_tick_cost_usec / 1e6);
