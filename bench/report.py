@@ -19,21 +19,24 @@ import os
 import subprocess
 import sys
 
-SYSTEM_ORDER = ["none", "autonuma", "autonuma-tuned", "numad", "numab"]
+SYSTEM_ORDER = ["none", "autonuma", "autonuma-tuned", "numad", "numab", "numab-unlimited"]
 LABELS = {
     "none": "none (numa_balancing=0)",
     "autonuma": "AutoNUMA (defaults)",
     "autonuma-tuned": "AutoNUMA tuned (scan 100 ms-1 s)",
     "numad": "numad -i 1:5",
     "numab": "numab (numabd, follow)",
+    "numab-unlimited": "numab, Budget=unlimited",
 }
 # Per-scenario labels where a system runs differently there.
 SCENARIO_LABELS = {
-    "interleave": {"numab": "numab (numabd, interleave)"},
+    "interleave": {"numab": "numab (numabd, interleave)",
+                   "numab-unlimited": "numab, interleave, Budget=unlimited"},
     "tier": {
         "autonuma": "AutoNUMA tiering (numa_balancing=2, defaults)",
         "autonuma-tuned": "AutoNUMA tiering tuned (=2, scan 100 ms-1 s)",
         "numab": "numab (numabd, tier, HotThreshold=1s)",
+        "numab-unlimited": "numab, tier, Budget=unlimited",
     },
 }
 SHORT = {
@@ -42,6 +45,7 @@ SHORT = {
     "autonuma-tuned": "AutoNUMA tuned",
     "numad": "numad",
     "numab": "numab",
+    "numab-unlimited": "numab unlimited",
 }
 COLORS = {
     "none": "#808080",
@@ -49,6 +53,7 @@ COLORS = {
     "autonuma-tuned": "#17becf",
     "numad": "#ff7f0e",
     "numab": "#2ca02c",
+    "numab-unlimited": "#98df8a",
 }
 SCENARIO_TEXT = {
     "misplaced": "Two managed cgroups whose memory sits on the wrong node (a: thread on node C0, "

@@ -19,17 +19,18 @@
 # Systems: none (kernel.numa_balancing=0), autonuma (=1, default scan tunables; =2, memory
 # tiering, on the tier scenario), autonuma-tuned (the same, scan every 100 ms..1 s), numad
 # (Debian's numad, started here), numab (numabd with a rule for each managed cgroup: the
-# scenario's mode, follow unless it says otherwise). Every run starts from the same
-# state: workloads stopped, cgroups removed, caches dropped, memory compacted,
-# kernel.numa_balancing=0 and default scan tunables, then the scenario's workloads placed
-# (misplaced on purpose) with balancing off, then the system switched on at t=0.
+# scenario's mode, follow unless it says otherwise), numab-unlimited (the same with
+# Budget=unlimited). Every run starts from the same state: workloads stopped, cgroups
+# removed, caches dropped, memory compacted, kernel.numa_balancing=0 and default scan
+# tunables, then the scenario's workloads placed (misplaced on purpose) with balancing off,
+# then the system switched on at t=0.
 
 BENCH_DIR=/run/bench
 POLL_MS=500
 CLK_TCK=100 # USER_HZ on x86
 NUMAD_MIN_UPTIME=305
 B_SCENARIOS=$(echo "${BENCH_SCENARIOS:-misplaced}" | tr ',' ' ')
-B_SYSTEMS=$(echo "${BENCH_SYSTEMS:-none,autonuma,autonuma-tuned,numab,numad}" | tr ',' ' ')
+B_SYSTEMS=$(echo "${BENCH_SYSTEMS:-none,autonuma,autonuma-tuned,numab,numab-unlimited,numad}" | tr ',' ' ')
 B_REPS=${BENCH_REPS:-3}
 NUMAD_OPTS=$(echo "${BENCH_NUMAD_OPTS:--i,1:5,-H,0}" | tr "," " ")
 mkdir -p "$BENCH_DIR"
@@ -307,7 +308,7 @@ system_skip_reason() {
 	numad)
 		have numad || echo "numad is not in the initramfs (install the Debian package 'numad' on the host)"
 		;;
-	numab)
+	numab | numab-unlimited)
 		have numabd || echo "numabd is not in this build (\${BUILD}/src/daemon/numabd): build numab, then run bench/run again"
 		;;
 	*) echo "unknown system '$1'" ;;
@@ -330,10 +331,11 @@ start_system() {
 		wait_until 10 test -s /var/run/numad.pid
 		DAEMON_PID=$(cat /var/run/numad.pid 2>/dev/null)
 		;;
-	numab)
+	numab | numab-unlimited)
 		set_numa_balancing 0
 		{
 			printf '[Daemon]\nInterval=1s\n'
+			[ "$1" = numab ] || printf 'Budget=unlimited\n'
 			for _cg in $MANAGED_CGS; do
 				printf '\n[Match]\nCgroup=%s\nMode=%s\n' "$_cg" "${NUMAB_MODE:-follow}"
 				for _kv in $NUMAB_RULE; do echo "$_kv"; done
@@ -595,7 +597,7 @@ sc_tier_skip() {
 		[ "$(memory_tiers | wc -l)" -ge 2 ] ||
 			echo "the kernel shows $(memory_tiers | wc -l) memory tier(s): AutoNUMA's tiering mode (numa_balancing=2) has no lower tier to promote from"
 		;;
-	numab)
+	numab | numab-unlimited)
 		[ -d /sys/kernel/mm/damon/admin ] ||
 			echo "tier unavailable: this kernel has no DAMON (/sys/kernel/mm/damon/admin; CONFIG_DAMON_SYSFS=$(kconfig DAMON_SYSFS)), which numabd's tier mode needs for access heat"
 		;;
@@ -722,7 +724,7 @@ run_one() {
 	_dur=$(secs_since "$_t0")
 	_dpid=$DAEMON_PID
 	_numabstats=
-	if [ "$_sys" = numab ] && have numabctl; then
+	if [ "${_sys%-unlimited}" = numab ] && have numabctl; then
 		_numabstats=$(numabctl stats -j 2>/dev/null | jsonpick '' 2>/dev/null)
 	fi
 	freeze_bench 1
@@ -773,8 +775,8 @@ run_one() {
 			awk 'BEGIN { m = "null" } { if (m == "null" || $1 > m) m = $1 } END { print m }')
 		sed "s/^/  numad.log | /" /var/log/numad.log | tail -n "${BENCH_NUMAD_LOG_LINES:-12}"
 	fi
-	if [ "$_sys" = numab ]; then
-		sed 's/^/  numabd.log | /' "$BENCH_DIR/numabd.log" | tail -n 8
+	if [ "${_sys%-unlimited}" = numab ]; then
+		grep -v libbpf "$BENCH_DIR/numabd.log" | sed 's/^/  numabd.log | /' | tail -n 8
 	fi
 	stop_wls
 	_ok=1
@@ -785,7 +787,8 @@ run_one() {
 	for _kv in $_last_extra; do _goalkv="$_goalkv final_$_kv"; done
 	_note=
 	[ "$_sys" != autonuma ] && [ "$_sys" != autonuma-tuned ] || _note="numa_balancing=$AUTONUMA_MODE"
-	[ "$_sys" != numab ] || _note="Mode=$NUMAB_MODE${NUMAB_RULE:+,$NUMAB_RULE}"
+	[ "${_sys%-unlimited}" != numab ] || _note="Mode=$NUMAB_MODE${NUMAB_RULE:+,$NUMAB_RULE}"
+	[ "$_sys" != numab-unlimited ] || _note="$_note,Budget=unlimited"
 	echo "BENCH-RUN sc=$_sc sys=$_sys rep=$_rep ok=$_ok setup_s=$_setup_s duration_s=$_dur" \
 		"start_locality=$_loc0 final_locality=$_last_loc time_to_95_s=$_ttc $_goalkv" \
 		"system_setting=${_note:-null}" \
