@@ -225,6 +225,8 @@ static int move_finish(struct manager *m, struct balance_job *j)
 	else if (res->stop == ACTUATE_STOP_STUCK)
 		balance_note(st, "pages of %d did not move (node %d full, or pages pinned)", pid,
 			     req->target_node);
+	else if (res->stop == ACTUATE_STOP_TIME && m->opts.dry_run)
+		st->pending = true; /* not between ticks: it would query the same pages again */
 	else if (res->stop == ACTUATE_STOP_TIME && j->mp)
 		continue_later(m, j->mp, j->c, req->target_node, req->source_nodes,
 			       j->want_bytes > res->moved_bytes_total ?

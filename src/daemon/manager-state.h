@@ -104,6 +104,7 @@ struct manager {
 	struct affinity_journal *journal;
 	struct cpuset_binds *binds;   /* pin=hard's cpuset.mems (cpuset-bind.c); NULL in dry run */
 	struct sampler *sampler;      /* BPF CPU placement sampler; NULL: the /proc walk */
+	struct sampler_loader *sampler_loader; /* loading it in a thread; NULL when done */
 	struct programs *programs;    /* BPF policy programs (programs.c) */
 	struct tier *tier;            /* tier mode: DAMON kdamonds (tier.c); NULL with fixtures */
 

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,10 +387,90 @@ static void notify_status(struct manager *m)
 	m->ready_sent = true;
 }
 
+/*
+ * CPU placement from the BPF sampler where the kernel allows it, else from the /proc walk. The
+ * sampler loads in a thread (half a second and more under qemu's TCG: BTF, CO-RE, the
+ * verifier, the tracepoint's text patching), so that numabd's first windows, from /proc,
+ * already act; the tick adopts it once it is attached (adopt_sampler()).
+ */
+struct sampler_loader {
+	pthread_t thread;
+	const struct numab_roots *roots;
+	const struct topology *topo;
+	struct sampler *sampler;
+	int r;
+	uint64_t usec;
+	bool done;               /* atomic: the thread finished */
+};
+
+static void *sampler_loader_main(void *userdata)
+{
+	struct sampler_loader *l = userdata;
+	uint64_t start = manager_now_usec();
+	int r;
+
+	r = sampler_open(l->roots, NULL, &l->sampler);
+	if (r >= 0)
+		r = sampler_load(l->sampler, l->topo);
+	if (r >= 0)
+		r = sampler_attach(l->sampler);
+	if (r < 0)
+		l->sampler = sampler_free(l->sampler);
+	l->r = r;
+	l->usec = manager_now_usec() - start;
+	__atomic_store_n(&l->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void setup_sampler(struct manager *m)
+{
+	struct sampler_loader *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l) {
+		log_oom();
+		return;
+	}
+	l->roots = &m->roots;
+	l->topo = m->topo;
+	r = pthread_create(&l->thread, NULL, sampler_loader_main, l);
+	if (r != 0) {
+		log_notice_errno(-r, "Could not start loading the BPF placement sampler (%m): CPU "
+				 "placement from /proc.");
+		free(l);
+		return;
+	}
+	m->sampler_loader = l;
+}
+
+/* Wait for the loader (wait) or look whether it finished; take its sampler. True when a sampler
+ * was adopted now. */
+static bool adopt_sampler(struct manager *m, bool wait)
+{
+	struct sampler_loader *l = m->sampler_loader;
+
+	if (!l || (!wait && !__atomic_load_n(&l->done, __ATOMIC_ACQUIRE)))
+		return false;
+	(void)pthread_join(l->thread, NULL);
+	m->sampler_loader = NULL;
+	if (l->r < 0) {
+		log_notice_errno(l->r, "BPF placement sampler unavailable (%m): CPU placement from "
+				 "/proc.");
+		free(l);
+		return false;
+	}
+	log_info("CPU placement from the BPF sampler (sched_switch), loaded in %llu ms.",
+		 (unsigned long long)(l->usec / 1000));
+	m->sampler = l->sampler;
+	free(l);
+	return true;
+}
+
 static void manager_tick(struct manager *m)
 {
 	uint64_t start = manager_now_usec(), now;
 	struct snapshot *s;
+	bool adopted;
 	int r;
 
 	m->tick++;
@@ -424,6 +505,9 @@ static void manager_tick(struct manager *m)
 			log_debug_errno(r, "Failed to read the processes of %s, ignoring: %m",
 					s->cgroups[i].path);
 	}
+	/* A sampler adopted now has marked nothing yet: its first read is the start of its
+	 * first window, and this window comes from /proc. */
+	adopted = adopt_sampler(m, false);
 	if (m->sampler) {
 		sync_sampler_marks(m);
 		r = sampler_read(m->sampler, m->topo, s);
@@ -432,7 +516,7 @@ static void manager_tick(struct manager *m)
 			m->sampler = sampler_free(m->sampler);
 		}
 	}
-	if (!m->sampler && placement_compute(m->prev, s, m->topo) < 0) {
+	if ((!m->sampler || adopted) && placement_compute(m->prev, s, m->topo) < 0) {
 		log_oom();
 		return;
 	}
@@ -587,27 +671,6 @@ static int open_state_dir(struct manager *m)
 		return log_error_errno(negative_errno(), "Failed to open the state directory %s: %m",
 				       dir);
 	return 0;
-}
-
-/* CPU placement from the BPF sampler where the kernel allows it, else from the /proc walk. */
-static void setup_sampler(struct manager *m)
-{
-	_cleanup_(sampler_freep) struct sampler *s = NULL;
-	uint64_t start = manager_now_usec();
-	int r;
-
-	r = sampler_open(&m->roots, NULL, &s);
-	if (r >= 0)
-		r = sampler_load(s, m->topo);
-	if (r >= 0)
-		r = sampler_attach(s);
-	if (r < 0) {
-		log_notice_errno(r, "BPF placement sampler unavailable (%m): CPU placement from /proc.");
-		return;
-	}
-	log_info("CPU placement from the BPF sampler (sched_switch), loaded in %llu ms.",
-		 (unsigned long long)((manager_now_usec() - start) / 1000));
-	m->sampler = TAKE_PTR(s);
 }
 
 static int setup_event_loop(struct manager *m)
@@ -827,6 +890,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_source_disable_unref(m->tick_source);
 	sd_event_source_disable_unref(m->continue_source);
 	sd_event_unref(m->event);
+	(void)adopt_sampler(m, true);
 	sampler_free(m->sampler);
 	affinity_journal_free(m->journal);
 	cpuset_binds_free(m->binds);
