@@ -503,8 +503,9 @@ def main():
               f"(qemu TCG, `-cpu qemu64`); ground truth polled every {info.get('poll_ms')} ms")
     md.append(f"- numad: `numad {info.get('numad_opts', '').replace('_', ' ')}`; numabd in this build: "
               f"{info.get('numabd')}; per-cgroup NUMA counters in memory.stat: {info.get('memcg_numa_counters')}")
+    ran_scenarios = list(dict.fromkeys([r["sc"] for r in runs] + [sc for sc, _ in skips]))
     md.append(f"- Date: {summary.get('date', '?')}; reproduce: `bench/run --kernel {line} --topology {shape} "
-              f"--reps {info.get('reps')}`")
+              f"--reps {info.get('reps')} {' '.join(ran_scenarios)}`")
     md.append("")
     crashed = [c for c in checks if c.startswith("CHECK vm.crash") or c.startswith("CHECK vm.end")]
     if crashed:
