@@ -735,11 +735,15 @@ static void balance_pin(struct manager *m, unsigned idx, const struct policy_res
 	}
 	if (r->effective.pin == POLICY_PIN_HARD)
 		pin_hard(m, c, st, set);
-	if (m->autonuma > 0 && !(m->binds && cpuset_binds_has(m->binds, c->path))) {
-		/* pin sets affinity, not cpuset.mems: say whether the kernel still scans it. */
+	if (m->autonuma > 0) {
+		/* Say whether the kernel still scans it: soft pin sets affinity, not cpuset.mems;
+		 * a bound cpuset.mems exempts only where it allows one node (6.16+). */
 		struct autonuma_verdict an = manager_autonuma(m, idx);
 
-		if (an.state == AUTONUMA_SCANNED)
+		if (an.state == AUTONUMA_SCANNED && m->binds && cpuset_binds_has(m->binds, c->path))
+			note_append(st, "AutoNUMA still scans it: a cpuset.mems of one node exempts a "
+					"cgroup only since Linux 6.16");
+		else if (an.state == AUTONUMA_SCANNED)
 			note_append(st, "AutoNUMA still scans it: pin sets thread affinity only, and "
 					"only a cpuset.mems of one node exempts a cgroup (Linux 6.16+)");
 		else if (an.state == AUTONUMA_EXEMPT)

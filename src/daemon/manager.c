@@ -185,10 +185,16 @@ static int read_autonuma(struct manager *m)
 
 struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx)
 {
-	const struct cg_state *st = hashmap_get(m->cgroups, m->cur->cgroups[idx].path);
+	const struct cg_sample *c = &m->cur->cgroups[idx];
+	const struct cg_state *st = hashmap_get(m->cgroups, c->path);
+	uint64_t mems = c->mems_effective;
 
-	return autonuma_classify(m->autonuma, m->kernel_version, m->cur->cgroups[idx].mems_effective,
-				 st && st->local_policy > 0);
+	/* resolve() widened a cpuset.mems numabd bound (pin=hard) to the parent's for the
+	 * policy; the kernel sees the bound set. */
+	if (st && st->pinned_nodes && m->binds && cpuset_binds_has(m->binds, c->path) &&
+	    (mems & st->pinned_nodes))
+		mems &= st->pinned_nodes;
+	return autonuma_classify(m->autonuma, m->kernel_version, mems, st && st->local_policy > 0);
 }
 
 /* How often the memory policies of a cgroup's processes are looked at again (AutoNUMA on). */

@@ -39,11 +39,13 @@ cg_create k/kern
 cg_create k/run
 cg_create k/pin "$(node_cpulist 0)" 0
 cg_create k/fol
+cg_create k/hard
 numabctl_set() { numabctl set "$@" >/dev/null || fail set "numabctl set $*"; }
 start_numabd || { fail start "numabd did not answer"; finish; }
 numabctl_set /k/kern mode=kernel
 numabctl_set /k/fol mode=follow
 numabctl_set /k/pin mode=pin
+numabctl_set /k/hard mode=pin pin=hard
 
 # ---- a command under numabctl run: local policy, AutoNUMA skips it on every kernel
 numabctl run -- sh -c ". /usr/lib/numab-vm/lib.sh; wl_start r k/run --mib 64 --threads 1 --cpu-node 0 --mem-node 1" ||
@@ -56,6 +58,8 @@ HF0=$(memcg k/kern numa_hint_faults); PM0=$(memcg k/kern numa_pages_migrated)
 wl_start k k/kern --mib 64 --threads 1 --cpu-node 0 --mem-node 1 || { fail setup "no kernel workload"; finish; }
 # ---- cpuset.mems of one node (set by the test: the kernel's rule, not numab's doing)
 wl_start p k/pin --mib 32 --threads 1 || { fail setup "no pinned workload"; finish; }
+# ---- pin=hard: numabd narrows cpuset.mems itself once the memory is on the pin set
+wl_start hd k/hard --mib 32 --threads 1 --cpu-node 0 --mem-node 0 || fail setup "no pin=hard workload"
 # ---- follow beside AutoNUMA
 wl_start f k/fol --mib 32 --threads 1 --cpu-node 0 --mem-node 1 || fail setup "no follow workload"
 
@@ -126,6 +130,18 @@ else
 		fail pin_note "note: '$pnote'"
 fi
 
+# pin=hard: what the kernel sees is the bound cpuset.mems (numabd's own policy view widens it to
+# the parent's, so that the cgroup may move): exempt where one node exempts (6.16+)
+hmems=$(cat "$(cg_path k/hard)/cpuset.mems" 2>/dev/null)
+hstate=$(status_of /k/hard autonuma.state)
+if [ "$hmems" != 0 ]; then
+	fail hard_bound "cpuset.mems of /k/hard: '$hmems' (want 0); note: $(status_of /k/hard runtime.note)"
+elif kver_ge 6.16; then
+	expect_eq hard_exempt "$hstate" exempt "pin=hard bound cpuset.mems=0, autonuma:"
+else
+	expect_eq hard_scanned "$hstate" scanned "pin=hard bound cpuset.mems=0 before 6.16, autonuma:"
+fi
+
 # follow leaves a cgroup AutoNUMA scans
 fnote=$(status_of /k/fol runtime.note)
 if echo "$fnote" | grep -q "also balanced by AutoNUMA" && [ "$(moved_bytes /k/fol)" = 0 ]; then
@@ -138,6 +154,7 @@ wl_stop_check r checksum_run
 wl_stop_check k checksum_kernel
 wl_stop_check p checksum_pin
 wl_stop_check f checksum_follow
+wl_stop_check hd checksum_hard
 stop_numabd
 nb_scan_default
 set_numa_balancing 0
