@@ -1,5 +1,5 @@
 #!/bin/sh
-# description: numabd follow/pin: misplaced memory fixed, unmanaged cgroups untouched, budgets, restore after SIGTERM and SIGKILL, survival, dry run
+# description: numabd follow/pin: misplaced memory fixed (moves in continuation passes), unmanaged cgroups untouched, budgets, restore after SIGTERM and SIGKILL, survival, dry run
 # shapes: 2n 4n
 # kernels: all
 # timeout: 600
@@ -54,6 +54,10 @@ else
 	tail -n 20 /run/numabd.log
 fi
 numabctl status -w 500ms /bal/follow /bal/unmanaged | sed 's/^/  /'
+# follow's moves run in continuation passes after the tick (and between ticks while cut by the
+# time limit), on the move threads
+CONT=$(numabctl -j stats | jsonpick daemon.continuations 2>/dev/null)
+expect_ge follow_continuations "${CONT:-0}" 1 "continuation passes (numabctl stats):"
 
 # --- once local, evaluations cost no page query (memory.numa_stat says so)
 fast_evals() { numabctl -j stats | jsonpick "cgroups[cgroup=$1].fast_evaluations" 2>/dev/null; }

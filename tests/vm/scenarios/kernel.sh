@@ -1,5 +1,5 @@
 #!/bin/sh
-# description: numabd beside AutoNUMA: a kernel cgroup's misplaced memory is fixed by the kernel (memcg counters rise, numabd moves nothing and says "left to AutoNUMA"); a cgroup whose cpuset.mems allows one node gets no hint faults on 6.16+; a command under numabctl run gets none on every kernel; status says scanned/exempt; pin says whether AutoNUMA still scans; follow leaves a scanned cgroup to the kernel
+# description: numabd beside AutoNUMA: a kernel cgroup's misplaced memory is fixed by the kernel (memcg counters rise, numabd moves nothing and says "left to AutoNUMA"); a cgroup whose cpuset.mems allows one node gets no hint faults on 6.16+; a command under numabctl run gets none on every kernel; status says scanned/exempt (for a pin=hard cgroup by the cpuset.mems numabd bound); pin says whether AutoNUMA still scans; follow leaves a scanned cgroup to the kernel
 # shapes: 2n
 # kernels: all
 # timeout: 420
