@@ -431,6 +431,7 @@ static void *sampler_loader_main(void *userdata)
 static void setup_sampler(struct manager *m)
 {
 	struct sampler_loader *l = calloc(1, sizeof(*l));
+	sigset_t all, old;
 	int r;
 
 	if (!l) {
@@ -439,7 +440,13 @@ static void setup_sampler(struct manager *m)
 	}
 	l->roots = &m->roots;
 	l->topo = m->topo;
+	/* The thread starts before the event loop blocks SIGTERM and SIGHUP for its signalfd:
+	 * it must never be the thread a signal is delivered to (their default action would end
+	 * numabd without restoring anything). */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = pthread_create(&l->thread, NULL, sampler_loader_main, l);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		log_notice_errno(-r, "Could not start loading the BPF placement sampler (%m): CPU "
 				 "placement from /proc.");

@@ -10,11 +10,12 @@
  *
  * Each thread has its own engine, so batch sizes adapt per thread; threads are started per
  * pass (a pass moves for up to the time limit, so the ~50 us of pthread_create is noise) and
- * take jobs from a shared index. Signals stay blocked in them (they inherit the main thread's
- * mask), and they touch nothing but their engine, their job and the procfs directory fd.
+ * take jobs from a shared index. Every signal is blocked in them (the main thread's signalfd
+ * takes them), and they touch nothing but their engine, their job and the procfs directory fd.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "daemon/move-pool.h"
@@ -98,11 +99,15 @@ void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size
 	pthread_t tids[MOVE_POOL_MAX_THREADS];
 	bool started[MOVE_POOL_MAX_THREADS] = {};
 	unsigned n_threads = (unsigned)MIN((size_t)p->n_engines, n);
+	sigset_t all, old;
 	size_t next = 0;
 
 	for (unsigned t = 0; t < n_threads; t++)
 		w[t] = (struct worker){ .engine = p->engines[t], .jobs = jobs, .n = n, .next = &next,
 					.proc_fd = proc_fd };
+	/* Signals stay with the main thread (its signalfd), whatever the caller's mask. */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (unsigned t = 1; t < n_threads; t++) {
 		int r = pthread_create(&tids[t], NULL, worker_main, &w[t]);
 
@@ -111,6 +116,7 @@ void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size
 		else
 			started[t] = true;
 	}
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (n_threads > 0)
 		worker_main(&w[0]);
 	for (unsigned t = 1; t < n_threads; t++)
