@@ -217,6 +217,35 @@ static void set_unavailable(struct tier *t, const char *reason)
 	snprintf(t->reason, sizeof(t->reason), "%s", reason);
 }
 
+/* Whether DAMON's sysfs interface is there and free (read only; an unavailable one is looked
+ * at again after TIER_REPROBE_USEC). 0, or a negative errno (t->reason says why). */
+static int probe(struct tier *t, uint64_t now_usec, struct damon_probe *ret)
+{
+	char buf[256];
+	int r;
+
+	if (t->probed && t->unavailable && t->probed_usec &&
+	    now_usec - t->probed_usec < TIER_REPROBE_USEC)
+		return -EAGAIN;
+	t->probed = true;
+	t->probed_usec = now_usec;
+	r = damon_probe(t->sysfs_fd, 0, ret);
+	if (r < 0) {
+		snprintf(buf, sizeof(buf), "cannot read DAMON's sysfs interface: %s", strerror(-r));
+		set_unavailable(t, buf);
+		return r;
+	}
+	if (ret->state != DAMON_AVAILABLE) {
+		set_unavailable(t, damon_probe_reason(ret, buf, sizeof(buf)));
+		return -EBUSY;
+	}
+	if (t->unavailable)
+		log_notice("tier mode: DAMON is available now.");
+	t->unavailable = false;
+	t->reason[0] = '\0';
+	return 0;
+}
+
 /* Configure DAMON for numabd if it is not yet. 0, or a negative errno (t->reason says why). */
 static int admin_open(struct tier *t, uint64_t now_usec)
 {
@@ -226,21 +255,9 @@ static int admin_open(struct tier *t, uint64_t now_usec)
 
 	if (t->admin)
 		return 0;
-	if (t->probed && t->unavailable && t->probed_usec &&
-	    now_usec - t->probed_usec < TIER_REPROBE_USEC)
-		return -EAGAIN;
-	t->probed = true;
-	t->probed_usec = now_usec;
-	r = damon_probe(t->sysfs_fd, 0, &p);
-	if (r < 0) {
-		snprintf(buf, sizeof(buf), "cannot read DAMON's sysfs interface: %s", strerror(-r));
-		set_unavailable(t, buf);
+	r = probe(t, now_usec, &p);
+	if (r < 0)
 		return r;
-	}
-	if (p.state != DAMON_AVAILABLE) {
-		set_unavailable(t, damon_probe_reason(&p, buf, sizeof(buf)));
-		return -EBUSY;
-	}
 	if (p.nr_kdamonds > 0)
 		log_notice("tier: DAMON has %u stopped kdamond configuration%s of another tool; "
 			   "numabd replaces %s.", p.nr_kdamonds, p.nr_kdamonds == 1 ? "" : "s",
@@ -256,10 +273,6 @@ static int admin_open(struct tier *t, uint64_t now_usec)
 		set_unavailable(t, buf);
 		return r;
 	}
-	if (t->unavailable)
-		log_notice("tier mode: DAMON is available now.");
-	t->unavailable = false;
-	t->reason[0] = '\0';
 	log_info("tier: DAMON configured for up to %u monitored processes.", TIER_MAX_MONITORED);
 	return 0;
 }
@@ -669,6 +682,17 @@ void balance_tier(struct manager *m, unsigned idx, const struct policy_result *r
 	if (!t) {
 		balance_note(st, "tier mode needs the live kernel's DAMON (not with fixture roots)");
 		return;
+	}
+	/* A kernel without DAMON first: that is what an operator must change (Debian's 6.1 also
+	 * puts every node in one memory tier, which alone would say "nothing to tier"). Read
+	 * only: DAMON is configured once there is something to tier. */
+	if (!t->admin) {
+		struct damon_probe p;
+
+		if (probe(t, now_usec, &p) < 0) {
+			balance_note(st, "tier unavailable: %s", t->unavailable ? t->reason : "DAMON");
+			return;
+		}
 	}
 	if (!slow) {
 		balance_note(st, "no slower memory tier among its nodes (%s): nothing to tier",

@@ -142,7 +142,10 @@ numabctl reset /bal/full >/dev/null
 printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
 numabctl reload >/dev/null
 ALL_AFF=$(affinities u)
-wl_start p bal/pin --mib $((96 / S)) --threads 2 --mem-interleave "$(nodes_online)" --pattern private ||
+# Light threads (one chunk every 10 ms): a CPU demand one node fits on every shape (two busy
+# threads need 2.5 CPUs with pin's headroom: three of 4n's one-CPU nodes).
+wl_start p bal/pin --mib $((96 / S)) --threads 2 --mem-interleave "$(nodes_online)" --pattern private \
+	--probe --period-us 10000 ||
 	fail setup "no pin workload"
 P_AFF=$(affinities p)
 pinned() {
