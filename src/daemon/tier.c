@@ -683,9 +683,15 @@ void balance_tier(struct manager *m, unsigned idx, const struct policy_result *r
 		balance_note(st, "tier mode needs the live kernel's DAMON (not with fixture roots)");
 		return;
 	}
-	/* A kernel without DAMON first: that is what an operator must change (Debian's 6.1 also
-	 * puts every node in one memory tier, which alone would say "nothing to tier"). Read
-	 * only: DAMON is configured once there is something to tier. */
+	/* A machine without CPU-less memory has nothing to tier. With it, a kernel without DAMON
+	 * comes first: that is what an operator must change (Debian's 6.1 also puts every node in
+	 * one memory tier, which alone would say "nothing to tier"). Read only: DAMON is
+	 * configured once there is something to tier. */
+	if (!slow && !(m->topo->node_mask & ~m->topo->cpu_node_mask)) {
+		balance_note(st, "no slower memory tier among its nodes (%s): nothing to tier",
+			     nodemask_format(buf, sizeof(buf), r->effective.nodes));
+		return;
+	}
 	if (!t->admin) {
 		struct damon_probe p;
 
