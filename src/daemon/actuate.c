@@ -20,13 +20,13 @@
  *   after each call the engine fits the calls' durations as a fixed cost plus a cost per page
  *   (least squares, weighted 3:1 toward the past) and sizes the next batch to take
  *   target_call_ns (10 ms) - or four times the fixed cost where that is longer, since a call
- *   that is mostly fixed cost moves little per second (under qemu's TCG the drain alone takes
- *   ~50 ms: 50 ms calls moved 100 MiB/s, ~200 ms calls 200 MiB/s) - within 64..65536 pages,
- *   growing at most 2x per call, and shrinking at once when a call took longer than
- *   max_call_ns (20 ms). Short tail calls teach the fit but do not resize the batch. What the
- *   syscall costs is measured
- *   around the syscall alone (move_ns_*, a histogram in the stats); the stall a workload sees
- *   is measured in the workload (DESIGN §5), never assumed from this.
+ *   that is mostly fixed cost moves little per second - within 64..65536 pages, growing at
+ *   most 2x per call, and shrinking at once when a call took longer than max_call_ns (20 ms),
+ *   which also starts the fit again. Short tail calls teach the fit but do not resize the
+ *   batch. (In the TCG VM the fit finds 0.1-4 ms of fixed cost, so numabd's 50 ms target
+ *   holds there; 150 ms calls moved no faster.) What the syscall costs is measured around the
+ *   syscall alone (move_ns_*, a histogram in the stats); the stall a workload sees is
+ *   measured in the workload (DESIGN §5), never assumed from this.
  *
  * Folios. A PMD-mapped THP is one folio: passing any of its addresses moves all 2 MiB, and the
  * other subpages of the same call then fail with -EBUSY (already isolated). Where the kernel
@@ -399,9 +399,8 @@ fallback:
 /*
  * Size the next batch from a call that moved pages in ns. A call should take target_call_ns,
  * but at least ACTUATE_FIXED_SHARE_INV times the fixed cost of a call (so that the fixed cost
- * is at most a quarter of the time spent moving: under qemu's TCG, where the drain takes
- * ~50 ms, that is ~200 ms calls; on real machines, a fraction of a millisecond, it changes
- * nothing), and never more than 4/5 of max_call_ns. Growth is at most 2x per call; a call
+ * is at most a quarter of the time spent moving; with a drain of a fraction of a millisecond
+ * it changes nothing), and never more than 4/5 of max_call_ns. Growth is at most 2x per call; a call
  * that went over max_call_ns shrinks the batch to what that call's own rate allows at once.
  * Calls that moved less than a quarter of a batch (tails) teach the fit but do not resize.
  */

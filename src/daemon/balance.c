@@ -234,21 +234,33 @@ static int move_finish(struct manager *m, struct balance_job *j)
 	return res->stop;
 }
 
-int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
-		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
-		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret)
+/* Prepare, run on this thread's engine and finish one move (mp: continued between ticks when
+ * the time limit cuts it, see move_finish()). */
+static int move_one(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		    struct procmem *pm, struct managed_proc *mp, int target, uint64_t from_nodes,
+		    uint64_t want_bytes, uint64_t room_bytes, uint64_t now_usec,
+		    struct actuate_result *ret)
 {
 	struct balance_job j;
 	int stop;
 
 	if (!move_prepare(m, c, st, pm, target, from_nodes, want_bytes, room_bytes, now_usec, &j))
 		return -1;
+	j.mp = mp;
 	j.mj.r = actuate_move(move_pool_engine(m->movers), pm, m->roots.proc_fd, &j.mj.req,
 			      &j.mj.res);
 	stop = move_finish(m, &j);
 	if (ret && j.mj.r >= 0)
 		*ret = j.mj.res;
 	return stop;
+}
+
+int balance_move(struct manager *m, const struct cg_sample *c, struct cg_state *st,
+		 struct procmem *pm, int target, uint64_t from_nodes, uint64_t want_bytes,
+		 uint64_t room_bytes, uint64_t now_usec, struct actuate_result *ret)
+{
+	return move_one(m, c, st, pm, NULL, target, from_nodes, want_bytes, room_bytes, now_usec,
+			ret);
 }
 
 /*
@@ -260,21 +272,13 @@ static int move_process(struct manager *m, const struct cg_sample *c, struct cg_
 			struct managed_proc *mp, int target, uint64_t from_nodes, uint64_t want_bytes,
 			uint64_t now_usec)
 {
-	struct balance_job j;
-
-	if (!move_prepare(m, c, st, mp->pm, target, from_nodes, want_bytes,
-			  balance_free_room(m, target), now_usec, &j))
-		return -1;
-	j.mp = mp;
-	j.mj.r = actuate_move(move_pool_engine(m->movers), mp->pm, m->roots.proc_fd, &j.mj.req,
-			      &j.mj.res);
-	return move_finish(m, &j);
+	return move_one(m, c, st, mp->pm, mp, target, from_nodes, want_bytes,
+			balance_free_room(m, target), now_usec, NULL);
 }
 
 bool balance_continue(struct manager *m)
 {
 	_cleanup_free_ struct balance_job *jobs = NULL;
-	_cleanup_free_ struct move_job *mjobs = NULL;
 	uint64_t room[NUMAB_MAX_NODES], now_usec = manager_now_usec();
 	size_t n = 0, n_alloc = 0;
 	struct hashmap_iter it = {};
@@ -322,17 +326,10 @@ bool balance_continue(struct manager *m)
 	}
 	if (n == 0)
 		return false;
-	mjobs = calloc(n, sizeof(*mjobs));
-	if (!mjobs)
-		return log_oom(), false;
-	for (size_t i = 0; i < n; i++)
-		mjobs[i] = jobs[i].mj;
-	move_pool_run(m->movers, m->roots.proc_fd, mjobs, n);
+	move_pool_run(m->movers, m->roots.proc_fd, &jobs[0].mj, n, sizeof(*jobs));
 	for (size_t i = 0; i < n; i++) {
-		int stop;
+		int stop = move_finish(m, &jobs[i]);
 
-		jobs[i].mj = mjobs[i];
-		stop = move_finish(m, &jobs[i]);
 		if (stop == -1 || stop == ACTUATE_STOP_BUDGET)
 			jobs[i].st->pending = true;
 	}

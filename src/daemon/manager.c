@@ -36,6 +36,7 @@
 #include "daemon/program-verbs.h"
 #include "daemon/programs.h"
 #include "shared/fileio.h"
+#include "shared/thread.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/parse-util.h"
@@ -431,7 +432,6 @@ static void *sampler_loader_main(void *userdata)
 static void setup_sampler(struct manager *m)
 {
 	struct sampler_loader *l = calloc(1, sizeof(*l));
-	sigset_t all, old;
 	int r;
 
 	if (!l) {
@@ -440,15 +440,11 @@ static void setup_sampler(struct manager *m)
 	}
 	l->roots = &m->roots;
 	l->topo = m->topo;
-	/* The thread starts before the event loop blocks SIGTERM and SIGHUP for its signalfd:
-	 * it must never be the thread a signal is delivered to (their default action would end
-	 * numabd without restoring anything). */
-	sigfillset(&all);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&l->thread, NULL, sampler_loader_main, l);
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		log_notice_errno(-r, "Could not start loading the BPF placement sampler (%m): CPU "
+	/* It starts before the event loop blocks SIGTERM and SIGHUP for its signalfd: a signal
+	 * delivered to it would end numabd without restoring anything. */
+	r = thread_start_no_signals(&l->thread, sampler_loader_main, l);
+	if (r < 0) {
+		log_notice_errno(r, "Could not start loading the BPF placement sampler (%m): CPU "
 				 "placement from /proc.");
 		free(l);
 		return;
@@ -582,15 +578,21 @@ static void arm_continue(struct manager *m)
 	(void)sd_event_source_set_enabled(m->continue_source, SD_EVENT_ONESHOT);
 }
 
-/* Between ticks: moves the time limit cut short go on (balance_continue), with the event loop
- * (control socket, signals) served between passes. */
+/* One continuation pass: the moves of this tick (and those the time limit cut short) go on,
+ * with the nodes' free memory read again. True when a move was cut again. */
+static bool continue_moves(struct manager *m)
+{
+	m->continuations++;
+	(void)topo_refresh_free(m->roots.sysfs_fd, m->topo);
+	return balance_continue(m);
+}
+
+/* Between ticks, with the event loop (control socket, signals) served between passes. */
 static int on_continue(sd_event_source *source, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
 
-	m->continuations++;
-	(void)topo_refresh_free(m->roots.sysfs_fd, m->topo);
-	(void)balance_continue(m);
+	(void)continue_moves(m);
 	arm_continue(m);
 	return 0;
 }
@@ -604,8 +606,8 @@ static int on_tick(sd_event_source *source, uint64_t usec, void *userdata)
 	manager_tick(m);
 	/* --once: one snapshot for the window, a second one to evaluate, and its moves. */
 	if (m->opts.once && m->tick >= 2) {
-		while (m->continue_wanted && balance_continue(m))
-			m->continuations++;
+		while (m->continue_wanted && continue_moves(m))
+			;
 		return sd_event_exit(m->event, 0);
 	}
 	arm_continue(m);

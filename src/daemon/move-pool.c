@@ -15,12 +15,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include "daemon/move-pool.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/thread.h"
 
 #define MOVE_POOL_MAX_THREADS 16u
 
@@ -31,8 +31,8 @@ struct move_pool {
 
 struct worker {
 	struct actuate_engine *engine;
-	struct move_job *jobs;
-	size_t n;
+	char *jobs;             /* the first job; job i is i * stride bytes further */
+	size_t n, stride;
 	size_t *next;
 	int proc_fd;
 };
@@ -87,36 +87,32 @@ static void *worker_main(void *userdata)
 
 		if (i >= w->n)
 			break;
-		j = &w->jobs[i];
+		j = (struct move_job *)(w->jobs + i * w->stride);
 		j->r = actuate_move(w->engine, j->pm, w->proc_fd, &j->req, &j->res);
 	}
 	return NULL;
 }
 
-void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size_t n)
+void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size_t n,
+		   size_t stride)
 {
 	struct worker w[MOVE_POOL_MAX_THREADS];
 	pthread_t tids[MOVE_POOL_MAX_THREADS];
 	bool started[MOVE_POOL_MAX_THREADS] = {};
 	unsigned n_threads = (unsigned)MIN((size_t)p->n_engines, n);
-	sigset_t all, old;
 	size_t next = 0;
 
 	for (unsigned t = 0; t < n_threads; t++)
-		w[t] = (struct worker){ .engine = p->engines[t], .jobs = jobs, .n = n, .next = &next,
-					.proc_fd = proc_fd };
-	/* Signals stay with the main thread (its signalfd), whatever the caller's mask. */
-	sigfillset(&all);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
+		w[t] = (struct worker){ .engine = p->engines[t], .jobs = (char *)jobs, .n = n,
+					.stride = stride, .next = &next, .proc_fd = proc_fd };
 	for (unsigned t = 1; t < n_threads; t++) {
-		int r = pthread_create(&tids[t], NULL, worker_main, &w[t]);
+		int r = thread_start_no_signals(&tids[t], worker_main, &w[t]);
 
-		if (r != 0)
-			log_debug_errno(-r, "Could not start a move thread, moving with fewer: %m");
+		if (r < 0)
+			log_debug_errno(r, "Could not start a move thread, moving with fewer: %m");
 		else
 			started[t] = true;
 	}
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (n_threads > 0)
 		worker_main(&w[0]);
 	for (unsigned t = 1; t < n_threads; t++)

@@ -8,7 +8,7 @@
  *
  *   move_pool_new(&cfg, threads, &p);
  *   actuate_move(move_pool_engine(p), ...);    the main thread, one process
- *   move_pool_run(p, proc_fd, jobs, n);        several processes at once
+ *   move_pool_run(p, proc_fd, jobs, n, stride); several processes at once
  *   move_pool_stats(p, &stats);                all engines' calls together
  */
 
@@ -36,10 +36,12 @@ struct actuate_engine *move_pool_engine(struct move_pool *p);
 /* Threads a pass uses at most. */
 unsigned move_pool_threads(const struct move_pool *p);
 
-/* Run the jobs, up to move_pool_threads() at a time (the caller's thread is one of them), and
- * return when every job has run. A thread that cannot be started leaves its share to the
- * others. Jobs must be for distinct processes. */
-void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size_t n);
+/* Run n jobs, up to move_pool_threads() at a time (the caller's thread is one of them), and
+ * return when every job has run. The jobs lie stride bytes apart (a move_job inside each
+ * element of the caller's array: jobs is the first one's). A thread that cannot be started
+ * leaves its share to the others. Jobs must be for distinct processes. */
+void move_pool_run(struct move_pool *p, int proc_fd, struct move_job *jobs, size_t n,
+		   size_t stride);
 
 /* The calls of all engines: counts and histogram summed, maximum of the maxima; the batch
  * and cost estimates of the main thread's engine. */

@@ -683,16 +683,10 @@ void balance_tier(struct manager *m, unsigned idx, const struct policy_result *r
 		balance_note(st, "tier mode needs the live kernel's DAMON (not with fixture roots)");
 		return;
 	}
-	/* A machine without CPU-less memory has nothing to tier. With it, a kernel without DAMON
-	 * comes first: that is what an operator must change (Debian's 6.1 also puts every node in
-	 * one memory tier, which alone would say "nothing to tier"). Read only: DAMON is
-	 * configured once there is something to tier. */
-	if (!slow && !(m->topo->node_mask & ~m->topo->cpu_node_mask)) {
-		balance_note(st, "no slower memory tier among its nodes (%s): nothing to tier",
-			     nodemask_format(buf, sizeof(buf), r->effective.nodes));
-		return;
-	}
-	if (!t->admin) {
+	/* Where there is memory to tier (a slower tier, or CPU-less memory the kernel keeps in
+	 * one tier, as Debian's 6.1 does), a kernel without DAMON comes first: that is what an
+	 * operator must change. Read only: DAMON is configured once there is something to tier. */
+	if ((slow || (m->topo->node_mask & ~m->topo->cpu_node_mask)) && !t->admin) {
 		struct damon_probe p;
 
 		if (probe(t, now_usec, &p) < 0) {
