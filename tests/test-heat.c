@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/heat.h"
+#include "shared/macro.h"
 
 #define M (1ull << 20)
 #define MS 1000ull
@@ -27,7 +28,7 @@ static struct heat_region region(uint64_t start, uint64_t end, unsigned acc, uns
 	return (struct heat_region){ start, end, acc, age, seen };
 }
 
-static void test_classify(void **state)
+static void test_hot(void **state)
 {
 	struct heat_region r;
 	struct heat_attrs young = attrs;
@@ -35,24 +36,23 @@ static void test_classify(void **state)
 	(void)state;
 	/* Accessed in the last interval, seen now. */
 	r = region(0, M, 5, 0, attrs.now_usec);
-	assert_int_equal(heat_classify(&attrs, &r, 1 * SEC), HEAT_HOT);
-	/* Seen 3 s ago: cold with 1 s, hot with 10 s and with an hour. */
+	assert_true(heat_region_hot(&attrs, &r, 1 * SEC));
+	/* Seen 3 s ago: not hot with 1 s, hot with 10 s and with an hour. */
 	r = region(0, M, 0, 30, attrs.now_usec - 3 * SEC);
-	assert_int_equal(heat_classify(&attrs, &r, 1 * SEC), HEAT_COLD);
-	assert_int_equal(heat_classify(&attrs, &r, 10 * SEC), HEAT_HOT);
-	assert_int_equal(heat_classify(&attrs, &r, 3600 * SEC), HEAT_HOT);
-	/* Never seen: cold once monitoring ran for the threshold, unknown before. */
+	assert_false(heat_region_hot(&attrs, &r, 1 * SEC));
+	assert_true(heat_region_hot(&attrs, &r, 10 * SEC));
+	assert_true(heat_region_hot(&attrs, &r, 3600 * SEC));
+	/* Never seen: never hot, however long the threshold. */
 	r = region(0, M, 0, 600, 0);
-	assert_int_equal(heat_classify(&attrs, &r, 1 * SEC), HEAT_COLD);
-	assert_int_equal(heat_classify(&attrs, &r, 3600 * SEC), HEAT_WARM);
+	assert_false(heat_region_hot(&attrs, &r, 3600 * SEC));
 	young.monitored_usec = 500 * MS;
-	assert_int_equal(heat_classify(&young, &r, 1 * SEC), HEAT_WARM);
+	assert_false(heat_region_hot(&young, &r, 1 * SEC));
 	/* A threshold below the aggregation interval is a frequency: 10 ms needs 10 of 20
 	 * samples. */
 	r = region(0, M, 4, 0, attrs.now_usec);
-	assert_int_equal(heat_classify(&attrs, &r, 10 * MS), HEAT_WARM);
+	assert_false(heat_region_hot(&attrs, &r, 10 * MS));
 	r.nr_accesses = 10;
-	assert_int_equal(heat_classify(&attrs, &r, 10 * MS), HEAT_HOT);
+	assert_true(heat_region_hot(&attrs, &r, 10 * MS));
 	assert_string_equal(heat_class_to_string(HEAT_COLD), "cold");
 }
 
@@ -93,65 +93,161 @@ static void test_update(void **state)
 	assert_true(cur[1].last_seen_usec == a.now_usec - 1100 * MS);
 }
 
-static void test_select(void **state)
+static void test_hot_windows(void **state)
 {
 	const struct heat_region regions[] = {
 		/* hot, not 2 MiB aligned: widened */
 		region(0x10100000, 0x10300000, 8, 0, attrs.now_usec),
-		/* cold, idle 50 s: narrowed to [0x10400000, 0x10800000) */
+		/* seen 50 s ago */
 		region(0x10300000, 0x10900000, 0, 500, attrs.now_usec - 50 * SEC),
-		/* cold, idle 20 s */
+		/* seen 20 s ago */
 		region(0x20000000, 0x20400000, 0, 200, attrs.now_usec - 20 * SEC),
-		/* cold, never seen (idle the whole 60 s) */
+		/* never seen */
 		region(0x30000000, 0x30200000, 0, 600, 0),
-		/* too small to hold a whole THP: no cold window */
-		region(0x40001000, 0x40002000, 0, 600, 0),
 		/* hot, adjacent to nothing */
 		region(0x50000000, 0x50001000, 1, 0, attrs.now_usec),
 	};
 	struct heat_window *w;
-	uint64_t bytes, tot[_HEAT_CLASS_MAX];
+	uint64_t bytes;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(heat_select(&attrs, regions, 6, 1 * SEC, HEAT_HOT, 0, &w, &n, &bytes), 0);
+	assert_int_equal(heat_hot_windows(&attrs, regions, 5, 1 * SEC, &w, &n, &bytes), 0);
 	assert_int_equal(n, 2);
 	assert_true(w[0].start == 0x10000000 && w[0].end == 0x10400000);
 	assert_true(w[1].start == 0x50000000 && w[1].end == 0x50200000);
 	assert_true(bytes == 6 * M);
 	free(w);
 
-	assert_int_equal(heat_select(&attrs, regions, 6, 1 * SEC, HEAT_COLD, 0, &w, &n, &bytes), 0);
-	assert_int_equal(n, 3);
-	assert_true(w[0].start == 0x10400000 && w[0].end == 0x10800000);
-	assert_true(w[1].start == 0x20000000 && w[2].start == 0x30000000);
-	assert_true(w[2].idle_usec == attrs.monitored_usec);
-	assert_true(bytes == 4 * M + 4 * M + 2 * M);
-	free(w);
-
-	/* Demotion wants 5 MiB: the coldest first (never seen: 60 s, then 50 s), address
-	 * order in the result. */
-	assert_int_equal(heat_select(&attrs, regions, 6, 1 * SEC, HEAT_COLD, 5 * M, &w, &n, &bytes),
-			 0);
-	assert_int_equal(n, 2);
-	assert_true(w[0].start == 0x10400000 && w[1].start == 0x30000000);
-	assert_true(bytes == 6 * M);
-	free(w);
-
-	/* A longer threshold: the region seen 20 s ago is hot now, the 50 s one too. */
-	assert_int_equal(heat_select(&attrs, regions, 6, 55 * SEC, HEAT_HOT, 0, &w, &n, &bytes), 0);
+	/* A longer threshold: the regions seen 50 s and 20 s ago are hot too; the first two
+	 * merge (widening made them overlap) and keep the least idle time. */
+	assert_int_equal(heat_hot_windows(&attrs, regions, 5, 55 * SEC, &w, &n, &bytes), 0);
 	assert_int_equal(n, 3);
 	assert_true(w[0].start == 0x10000000 && w[0].end == 0x10a00000);
+	assert_true(w[0].idle_usec == 0 && w[0].nr_accesses == 8);
+	assert_true(w[1].start == 0x20000000 && w[1].idle_usec == 20 * SEC);
 	free(w);
 
-	heat_totals(&attrs, regions, 6, 1 * SEC, tot);
-	assert_true(tot[HEAT_HOT] == 2 * M + 4096);
-	assert_true(tot[HEAT_COLD] == 6 * M + 4 * M + 2 * M + 4096);
-	assert_true(tot[HEAT_WARM] == 0);
-
-	assert_int_equal(heat_select(&attrs, regions, 0, 1 * SEC, HEAT_HOT, 0, &w, &n, &bytes), 0);
+	assert_int_equal(heat_hot_windows(&attrs, regions, 0, 1 * SEC, &w, &n, &bytes), 0);
 	assert_null(w);
 	assert_int_equal(n, 0);
+}
+
+/* The record of reads at t = now_s, monitoring since t = 0. */
+static struct heat_attrs at(uint64_t now_s)
+{
+	return (struct heat_attrs){ .sample_usec = 5 * MS, .aggr_usec = 100 * MS,
+				    .monitored_usec = now_s * SEC, .now_usec = now_s * SEC };
+}
+
+static void test_record(void **state)
+{
+	/* A process of 32 MiB cold, 16 MiB hot, 80 MiB cold, read at 10 s and 11 s. */
+	const struct heat_region steady[] = {
+		region(0x0e000000, 0x10000000, 0, 90, 0),
+		region(0x10000000, 0x11000000, 20, 5, 0),
+		region(0x11000000, 0x16000000, 0, 90, 0),
+	};
+	/* At 12 s the workload did not run for one aggregation interval: no access anywhere,
+	 * so DAMON merged all three and averaged their ages. */
+	const struct heat_region starved[] = {
+		region(0x0e000000, 0x16000000, 0, 50, 0),
+	};
+	struct heat_record h = {};
+	struct heat_attrs a;
+	struct heat_window *w;
+	uint64_t bytes;
+	size_t n;
+
+	(void)state;
+	a = at(10);
+	assert_int_equal(heat_record_update(&h, &a, steady, 3), 0);
+	a = at(11);
+	assert_int_equal(heat_record_update(&h, &a, steady, 3), 0);
+	/* Two reads: nothing is cold yet, however long idle. */
+	assert_int_equal(heat_record_cold(&h, &a, 1 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 0);
+	assert_null(w);
+	assert_int_equal(h.n, 3);
+
+	a = at(12);
+	assert_int_equal(heat_record_update(&h, &a, starved, 1), 0);
+	/* The hot range keeps its own history inside the merged region: not cold even at a
+	 * threshold below the time since it was last seen (one idle read of three). */
+	assert_int_equal(heat_record_cold(&h, &a, 500 * MS, &w, &n, &bytes), 0);
+	assert_int_equal(n, 2);
+	assert_true(w[0].start == 0x0e000000 && w[0].end == 0x10000000);
+	assert_true(w[1].start == 0x11000000 && w[1].end == 0x16000000);
+	assert_true(bytes == 112 * M);
+	/* Their last possible access: the merged region's age (5.1 s), not the 9.1 s of their
+	 * own regions: the more recent wins. */
+	assert_true(w[0].idle_usec == 5100 * MS);
+	free(w);
+	/* A threshold longer than that: nothing cold. */
+	assert_int_equal(heat_record_cold(&h, &a, 6 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 0);
+
+	/* Two more starved reads with the hot range last seen at 11 s: cold at 1 s now. */
+	a = at(13);
+	assert_int_equal(heat_record_update(&h, &a, starved, 1), 0);
+	a = at(14);
+	assert_int_equal(heat_record_update(&h, &a, starved, 1), 0);
+	assert_int_equal(heat_record_cold(&h, &a, 1 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 1);
+	assert_true(w[0].start == 0x0e000000 && w[0].end == 0x16000000);
+	/* As cold as its least idle part: the hot range, seen at 11 s. */
+	assert_true(w[0].idle_usec == 3 * SEC);
+	free(w);
+	/* Seen again: hot range not cold, and not for the next two reads either. */
+	a = at(15);
+	assert_int_equal(heat_record_update(&h, &a, steady, 3), 0);
+	assert_int_equal(heat_record_cold(&h, &a, 1 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 2);
+	assert_true(w[0].end == 0x10000000 && w[1].start == 0x11000000);
+	free(w);
+	heat_record_clear(&h);
+	assert_int_equal(h.n, 0);
+	assert_null(h.spans);
+}
+
+static void test_record_edges(void **state)
+{
+	/* Never seen accessed, DAMON's age no help (idle since monitoring began), and windows
+	 * narrowed to 2 MiB: [3 MiB, 9 MiB) holds [4 MiB, 8 MiB). */
+	const struct heat_region idle[] = { region(3 * M, 9 * M, 0, 600, 0) };
+	_cleanup_free_ struct heat_region *many = NULL;
+	struct heat_record h = {};
+	struct heat_attrs a;
+	struct heat_window *w;
+	uint64_t bytes;
+	size_t n;
+
+	(void)state;
+	for (unsigned t = 58; t <= 60; t++) {
+		a = at(t);
+		assert_int_equal(heat_record_update(&h, &a, idle, 1), 0);
+	}
+	assert_true(heat_span_cold(&a, &h.spans[0], 60 * SEC));
+	assert_false(heat_span_cold(&a, &h.spans[0], 61 * SEC));
+	assert_int_equal(heat_record_cold(&h, &a, 1 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 1);
+	assert_true(w[0].start == 4 * M && w[0].end == 8 * M && w[0].idle_usec == 60 * SEC);
+	free(w);
+
+	/* Too many spans: neighbours merge, the hotter history wins (every other page
+	 * accessed: nothing cold). */
+	many = calloc(10000, sizeof(*many));
+	assert_non_null(many);
+	for (unsigned i = 0; i < 10000; i++)
+		many[i] = region(M + i * 4096ull, M + (i + 1) * 4096ull, i % 2, 600, 0);
+	for (unsigned t = 61; t <= 63; t++) {
+		a = at(t);
+		assert_int_equal(heat_record_update(&h, &a, many, 10000), 0);
+	}
+	assert_true(h.n <= 4096);
+	assert_int_equal(heat_record_cold(&h, &a, 1 * SEC, &w, &n, &bytes), 0);
+	assert_int_equal(n, 0);
+	heat_record_clear(&h);
 }
 
 static void test_intersect(void **state)
@@ -246,9 +342,11 @@ static void test_home_and_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_hot),
 		cmocka_unit_test(test_update),
-		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_hot_windows),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_edges),
 		cmocka_unit_test(test_intersect),
 		cmocka_unit_test(test_order_cold),
 		cmocka_unit_test(test_watermarks),

@@ -19,9 +19,14 @@
  * recent access seen in the old regions it overlaps. Hot is then "seen accessed less than the
  * threshold ago", the resolution being one aggregation interval (100 ms) or, for what DAMON's
  * age does not tell, the time between reads. A threshold below the aggregation interval is
- * compared with the access period instead (HEAT_WARM covers what is neither hot nor cold).
- * Memory never seen accessed is not hot: it is cold once monitoring has run for the threshold,
- * unknown (warm) before, so a freshly monitored process has nothing promoted by mistake.
+ * compared with the access period instead. Memory never seen accessed is never hot, so a
+ * freshly monitored process has nothing promoted by mistake.
+ *
+ * Cold, for demotion, needs more than one read can show: a read covers one aggregation
+ * interval, and a thread that did not run during it makes its hot memory look idle (and DAMON
+ * then merges it into its idle neighbours). So demotion asks a separate record kept per
+ * address range (heat_record_update()): no access seen at any read within the threshold,
+ * over at least HEAT_COLD_READS reads. What is neither hot nor cold is warm.
  *
  * Windows: DAMON regions are page-granular, but anonymous memory is mostly in 2 MiB THPs that
  * move whole. Hot windows are widened to 2 MiB, cold ones narrowed: promotion may take a
@@ -63,14 +68,12 @@ uint64_t heat_idle_usec(const struct heat_attrs *a, const struct heat_region *r)
 	return r->nr_accesses ? 0 : ((uint64_t)r->age + 1) * a->aggr_usec;
 }
 
-enum heat_class heat_classify(const struct heat_attrs *a, const struct heat_region *r,
-			      uint64_t hot_threshold_usec)
+bool heat_region_hot(const struct heat_attrs *a, const struct heat_region *r,
+		     uint64_t hot_threshold_usec)
 {
 	if (r->nr_accesses > 0 && (uint64_t)r->nr_accesses * hot_threshold_usec < a->aggr_usec)
-		return HEAT_WARM; /* accessed, but less often than every threshold */
-	if (r->last_seen_usec)
-		return a->now_usec < r->last_seen_usec + hot_threshold_usec ? HEAT_HOT : HEAT_COLD;
-	return a->monitored_usec >= hot_threshold_usec ? HEAT_COLD : HEAT_WARM;
+		return false; /* accessed, but less often than every threshold */
+	return r->last_seen_usec && a->now_usec < r->last_seen_usec + hot_threshold_usec;
 }
 
 void heat_update(const struct heat_attrs *a, const struct heat_region *prev, size_t n_prev,
@@ -105,51 +108,184 @@ void heat_update(const struct heat_attrs *a, const struct heat_region *prev, siz
 	}
 }
 
-void heat_totals(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
-		 uint64_t hot_threshold_usec, uint64_t ret_bytes[_HEAT_CLASS_MAX])
+/* Record times are kept to this grain, rounded up (later: never colder than seen), so that
+ * neighbouring spans with the same history coalesce. */
+#define RECORD_GRAIN_USEC (100ull * 1000)
+/* Past this many spans, neighbours merge (the hotter history wins) to bound memory. */
+#define RECORD_MAX_SPANS 4096
+
+static void span_append(struct heat_span *v, size_t *n, struct heat_span s)
 {
-	memset(ret_bytes, 0, sizeof(uint64_t) * _HEAT_CLASS_MAX);
-	for (size_t i = 0; i < n; i++)
-		if (regions[i].end > regions[i].start)
-			ret_bytes[heat_classify(a, &regions[i], hot_threshold_usec)] +=
-				regions[i].end - regions[i].start;
+	struct heat_span *p = *n ? &v[*n - 1] : NULL;
+
+	if (s.end <= s.start)
+		return;
+	if (p && p->end == s.start && p->recent_usec == s.recent_usec &&
+	    p->idle_reads == s.idle_reads) {
+		p->end = s.end;
+		return;
+	}
+	v[(*n)++] = s;
 }
 
-/* Hottest first: more accesses, then idle for less time. */
-static int cmp_hot(const void *x, const void *y)
+/* One piece of a region r, with the record of the old span it lies in (NULL: none). */
+static struct heat_span span_piece(const struct heat_attrs *a, const struct heat_region *r,
+				   const struct heat_span *old, uint64_t start, uint64_t end)
 {
-	const struct heat_window *a = x, *b = y;
+	struct heat_span s = { .start = start, .end = end };
+	uint64_t idle;
 
-	if (a->nr_accesses != b->nr_accesses)
-		return a->nr_accesses > b->nr_accesses ? -1 : 1;
-	if (a->idle_usec != b->idle_usec)
-		return a->idle_usec < b->idle_usec ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
+	if (r->nr_accesses > 0) {
+		s.recent_usec = a->now_usec;
+		return s;
+	}
+	s.recent_usec = old ? old->recent_usec : 0;
+	s.idle_reads = MIN(old ? old->idle_reads + 1 : 1, (unsigned)HEAT_COLD_READS);
+	/* DAMON's age may tell of a later access (the same test as heat_update()). */
+	idle = heat_idle_usec(a, r);
+	if (idle + 2 * a->aggr_usec < a->monitored_usec && idle < a->now_usec)
+		s.recent_usec = MAX(s.recent_usec, a->now_usec - idle);
+	if (s.recent_usec)
+		s.recent_usec = MIN(a->now_usec, (s.recent_usec + RECORD_GRAIN_USEC - 1) /
+							 RECORD_GRAIN_USEC * RECORD_GRAIN_USEC);
+	return s;
 }
 
-/* Coldest first: idle for longest. */
-static int cmp_cold(const void *x, const void *y)
+/* Merge neighbours pairwise, keeping the hotter history, until few enough spans remain. */
+static void record_coarsen(struct heat_record *h)
 {
-	const struct heat_window *a = x, *b = y;
+	while (h->n > RECORD_MAX_SPANS) {
+		size_t m = 0;
 
-	if (a->idle_usec != b->idle_usec)
-		return a->idle_usec > b->idle_usec ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
+		for (size_t i = 0; i < h->n; i += 2) {
+			struct heat_span s = h->spans[i];
+
+			if (i + 1 < h->n) {
+				const struct heat_span *q = &h->spans[i + 1];
+
+				s.end = q->end;
+				s.recent_usec = MAX(s.recent_usec, q->recent_usec);
+				s.idle_reads = MIN(s.idle_reads, q->idle_reads);
+			}
+			h->spans[m++] = s;
+		}
+		h->n = m;
+	}
 }
 
-static int cmp_addr(const void *x, const void *y)
+int heat_record_update(struct heat_record *h, const struct heat_attrs *a,
+		       const struct heat_region *cur, size_t n_cur)
 {
-	const struct heat_window *a = x, *b = y;
+	_cleanup_free_ struct heat_span *v = NULL;
+	size_t n = 0, j = 0;
 
-	return a->start < b->start ? -1 : a->start > b->start;
+	/* A region adds one piece per old span it overlaps and one per gap before, between
+	 * and after them; the overlaps number at most n_cur + h->n. */
+	v = calloc(3 * n_cur + 2 * h->n + 1, sizeof(*v));
+	if (!v) {
+		heat_record_clear(h);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_cur; i++) {
+		const struct heat_region *r = &cur[i];
+		uint64_t pos = r->start;
+
+		if (r->end <= r->start)
+			continue;
+		while (j < h->n && h->spans[j].end <= r->start)
+			j++;
+		for (size_t k = j; k < h->n && h->spans[k].start < r->end; k++) {
+			const struct heat_span *o = &h->spans[k];
+			uint64_t s = MAX(r->start, o->start), e = MIN(r->end, o->end);
+
+			if (s > pos)
+				span_append(v, &n, span_piece(a, r, NULL, pos, s));
+			span_append(v, &n, span_piece(a, r, o, s, e));
+			pos = e;
+		}
+		span_append(v, &n, span_piece(a, r, NULL, pos, r->end));
+	}
+	free(h->spans);
+	h->spans = TAKE_PTR(v);
+	h->n = n;
+	record_coarsen(h);
+	return 0;
 }
 
-int heat_select(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
-		uint64_t hot_threshold_usec, enum heat_class want, uint64_t max_bytes,
-		struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes)
+void heat_record_clear(struct heat_record *h)
+{
+	free(h->spans);
+	h->spans = NULL;
+	h->n = 0;
+}
+
+bool heat_span_cold(const struct heat_attrs *a, const struct heat_span *s,
+		    uint64_t hot_threshold_usec)
+{
+	if (s->idle_reads < HEAT_COLD_READS)
+		return false;
+	if (s->recent_usec)
+		return a->now_usec >= s->recent_usec + hot_threshold_usec;
+	return a->monitored_usec >= hot_threshold_usec;
+}
+
+int heat_record_cold(const struct heat_record *h, const struct heat_attrs *a,
+		     uint64_t hot_threshold_usec, struct heat_window **ret, size_t *ret_n,
+		     uint64_t *ret_bytes)
 {
 	_cleanup_free_ struct heat_window *w = NULL;
-	size_t k = 0, m = 0;
+	size_t m = 0, k = 0;
+	uint64_t total = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_bytes = 0;
+	if (h->n == 0)
+		return 0;
+	w = calloc(h->n, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	/* Runs of adjacent cold spans, as cold as their least idle span. */
+	for (size_t i = 0; i < h->n; i++) {
+		const struct heat_span *s = &h->spans[i];
+		uint64_t idle;
+
+		if (!heat_span_cold(a, s, hot_threshold_usec))
+			continue;
+		idle = s->recent_usec ? a->now_usec - s->recent_usec : a->monitored_usec;
+		if (m > 0 && w[m - 1].end == s->start) {
+			w[m - 1].end = s->end;
+			w[m - 1].idle_usec = MIN(w[m - 1].idle_usec, idle);
+			continue;
+		}
+		w[m++] = (struct heat_window){ s->start, s->end, idle, 0 };
+	}
+	for (size_t i = 0; i < m; i++) {
+		uint64_t s = (w[i].start + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
+		uint64_t e = w[i].end / THP_BYTES * THP_BYTES;
+
+		if (e <= s)
+			continue;
+		w[k] = w[i];
+		w[k].start = s;
+		w[k].end = e;
+		total += e - s;
+		k++;
+	}
+	if (k == 0)
+		return 0;
+	*ret = TAKE_PTR(w);
+	*ret_n = k;
+	*ret_bytes = total;
+	return 0;
+}
+
+int heat_hot_windows(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		     uint64_t hot_threshold_usec, struct heat_window **ret, size_t *ret_n,
+		     uint64_t *ret_bytes)
+{
+	_cleanup_free_ struct heat_window *w = NULL;
+	size_t m = 0;
 	uint64_t total = 0;
 
 	*ret = NULL;
@@ -162,51 +298,24 @@ int heat_select(const struct heat_attrs *a, const struct heat_region *regions, s
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct heat_region *r = &regions[i];
-		uint64_t s, e;
+		uint64_t s, e, idle;
 
-		if (r->end <= r->start || heat_classify(a, r, hot_threshold_usec) != want)
+		if (r->end <= r->start || !heat_region_hot(a, r, hot_threshold_usec))
 			continue;
-		if (want == HEAT_HOT) {
-			s = r->start / THP_BYTES * THP_BYTES;
-			e = (r->end + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
-		} else {
-			s = (r->start + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
-			e = r->end / THP_BYTES * THP_BYTES;
+		s = r->start / THP_BYTES * THP_BYTES;
+		e = (r->end + THP_BYTES - 1) / THP_BYTES * THP_BYTES;
+		idle = a->now_usec > r->last_seen_usec ? a->now_usec - r->last_seen_usec : 0;
+		/* Regions ascend; widening can make neighbours overlap. */
+		if (m > 0 && s <= w[m - 1].end) {
+			w[m - 1].end = MAX(w[m - 1].end, e);
+			w[m - 1].idle_usec = MIN(w[m - 1].idle_usec, idle);
+			w[m - 1].nr_accesses = MAX(w[m - 1].nr_accesses, r->nr_accesses);
+			continue;
 		}
-		if (e <= s)
-			continue;
-		w[k++] = (struct heat_window){
-			s, e,
-			r->last_seen_usec ? a->now_usec - MIN(a->now_usec, r->last_seen_usec)
-					  : a->monitored_usec,
-			r->nr_accesses,
-		};
+		w[m++] = (struct heat_window){ s, e, idle, r->nr_accesses };
 	}
-	if (k == 0)
+	if (m == 0)
 		return 0;
-
-	if (max_bytes) {
-		/* Keep the hottest (coldest) until they cover max_bytes. */
-		qsort(w, k, sizeof(*w), want == HEAT_HOT ? cmp_hot : cmp_cold);
-		for (m = 0, total = 0; m < k && total < max_bytes; m++)
-			total += w[m].end - w[m].start;
-		k = m;
-	}
-	qsort(w, k, sizeof(*w), cmp_addr);
-	/* Merge overlapping and adjacent windows (widening can make them overlap). */
-	m = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (m > 0 && w[i].start <= w[m - 1].end) {
-			struct heat_window *p = &w[m - 1];
-
-			p->end = MAX(p->end, w[i].end);
-			p->idle_usec = MIN(p->idle_usec, w[i].idle_usec);
-			p->nr_accesses = MAX(p->nr_accesses, w[i].nr_accesses);
-			continue;
-		}
-		w[m++] = w[i];
-	}
-	total = 0;
 	for (size_t i = 0; i < m; i++)
 		total += w[i].end - w[i].start;
 	*ret = TAKE_PTR(w);

@@ -31,10 +31,11 @@ struct heat_attrs {
 	uint64_t now_usec;        /* when the regions were read (CLOCK_MONOTONIC) */
 };
 
+/* What status reports of a tier cgroup's memory. */
 enum heat_class {
-	HEAT_HOT,       /* accessed within the hot threshold */
-	HEAT_WARM,      /* accessed, but less often than the threshold (threshold < aggr) */
-	HEAT_COLD,      /* not accessed for at least the hot threshold */
+	HEAT_HOT,       /* accessed within the hot threshold (heat_region_hot()) */
+	HEAT_WARM,      /* neither: not known yet, or rarely accessed */
+	HEAT_COLD,      /* cold for demotion (heat_span_cold()) */
 	_HEAT_CLASS_MAX,
 };
 
@@ -54,14 +55,14 @@ void heat_update(const struct heat_attrs *a, const struct heat_region *prev, siz
 		 struct heat_region *cur, size_t n_cur);
 
 /*
- * "Accessed within hot_threshold": hot when an access was seen less than the threshold ago,
- * cold when the last one seen is older (or none was seen in at least the threshold of
- * monitoring), warm otherwise (not known yet). A threshold below the aggregation interval is
- * a frequency instead: a region seen accessed k times in interval A is accessed about every
- * A / k, hot when that is at most the threshold, warm when more.
+ * "Accessed within hot_threshold", for promotion: hot when an access was seen less than the
+ * threshold ago (heat_update()'s record). A threshold below the aggregation interval is a
+ * frequency instead: a region seen accessed k times in interval A is accessed about every
+ * A / k, hot when that is at most the threshold. (Cold, for demotion, is the record's
+ * business: heat_span_cold().)
  */
-enum heat_class heat_classify(const struct heat_attrs *a, const struct heat_region *r,
-			      uint64_t hot_threshold_usec);
+bool heat_region_hot(const struct heat_attrs *a, const struct heat_region *r,
+		     uint64_t hot_threshold_usec);
 
 /* How long DAMON says the region has been idle, at most: (age + 1) * aggr (0 when accessed
  * in the last interval). */
@@ -75,16 +76,14 @@ struct heat_window {
 };
 
 /*
- * The windows of class want (HEAT_HOT or HEAT_COLD), ascending and disjoint, ready for a
- * procmem view. Hot windows are widened to 2 MiB boundaries (a THP around a hot page is
- * promoted whole anyway) and cold ones narrowed to them (never demote part of a hot THP);
- * adjacent windows merge. With max_bytes not 0 (demotion: what the fast node needs), only the
- * coldest (or hottest) windows are kept, in that order, until their sizes reach max_bytes.
- * *ret_bytes: the windows' total. Returns 0 (*ret may be NULL with *ret_n 0), or -ENOMEM.
+ * The hot windows of the regions (heat_region_hot()), ascending and disjoint, ready for a
+ * procmem view: widened to 2 MiB boundaries (a THP around a hot page is promoted whole
+ * anyway), overlapping and adjacent ones merged. *ret_bytes: their total. Returns 0 (*ret may
+ * be NULL with *ret_n 0), or -ENOMEM.
  */
-int heat_select(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
-		uint64_t hot_threshold_usec, enum heat_class want, uint64_t max_bytes,
-		struct heat_window **ret, size_t *ret_n, uint64_t *ret_bytes);
+int heat_hot_windows(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+		     uint64_t hot_threshold_usec, struct heat_window **ret, size_t *ret_n,
+		     uint64_t *ret_bytes);
 
 /*
  * The addresses in both window lists (each ascending and disjoint): promotion takes windows
@@ -104,9 +103,54 @@ int heat_intersect(const struct heat_window *a, size_t n_a, const struct heat_wi
 void heat_order_cold(struct heat_window *w, size_t n, uint64_t bucket_usec, size_t *ret_groups,
 		     size_t *ret_n_groups);
 
-/* Bytes of each class over the regions (for status). */
-void heat_totals(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
-		 uint64_t hot_threshold_usec, uint64_t ret_bytes[_HEAT_CLASS_MAX]);
+/*
+ * What numabd remembers of a process's address space between DAMON reads, for demotion.
+ *
+ * One DAMON read shows one aggregation interval (100 ms): a region with no access in it may
+ * still have been used a moment before. Two things made hot memory look cold in one read:
+ * a vCPU (or, on a real machine, a thread) that did not run during that interval, and the
+ * merge that follows it (DAMON merges neighbours whose counts are alike, 0 and 0 then, and
+ * averages their ages, so the hot range comes back inside a large region that looks idle for
+ * seconds). Demotion therefore takes an address as cold only when, at every read within the
+ * threshold, no region covering it was seen accessed, and at least HEAT_COLD_READS
+ * consecutive reads saw it idle. The record is kept per address range (spans), not per
+ * region: a span takes the most recent access of every old span it overlaps, so a merge
+ * cannot launder a hot range. (Promotion keeps the per-region record of heat_update(),
+ * where a small hot spot in a large region must not make all of it hot.)
+ */
+#define HEAT_COLD_READS 3
+
+struct heat_span {
+	uint64_t start, end;      /* [start, end) */
+	uint64_t recent_usec;     /* the last time an access may have happened here, 0 none seen */
+	unsigned idle_reads;      /* consecutive reads that saw it idle (at most HEAT_COLD_READS) */
+};
+
+struct heat_record {
+	struct heat_span *spans;  /* ascending, disjoint */
+	size_t n;
+};
+
+/* Fold one read (cur, ascending, with DAMON's counts) into the record. 0 or -ENOMEM (the
+ * record is then empty: nothing is cold until reads rebuild it). */
+int heat_record_update(struct heat_record *h, const struct heat_attrs *a,
+		       const struct heat_region *cur, size_t n_cur);
+
+void heat_record_clear(struct heat_record *h);
+
+/* Whether a span is cold for demotion: idle at HEAT_COLD_READS reads and for the threshold
+ * (never seen: monitored for the threshold). */
+bool heat_span_cold(const struct heat_attrs *a, const struct heat_span *s,
+		    uint64_t hot_threshold_usec);
+
+/*
+ * The cold windows of the record (heat_span_cold()), adjacent cold spans merged (a window is
+ * as cold as its least idle span) and then narrowed to 2 MiB boundaries: demotion never takes
+ * part of a THP that may be hot. Ascending and disjoint; 0 or -ENOMEM.
+ */
+int heat_record_cold(const struct heat_record *h, const struct heat_attrs *a,
+		     uint64_t hot_threshold_usec, struct heat_window **ret, size_t *ret_n,
+		     uint64_t *ret_bytes);
 
 /*
  * Free-memory watermarks of a fast node for tier mode. Below low the node "runs short": the

@@ -76,6 +76,7 @@ struct tier_slot {
 	struct heat_region *prev;     /* the read before, at prev_usec */
 	size_t n_prev;
 	uint64_t prev_usec;
+	struct heat_record record;    /* per address range, for demotion */
 };
 
 struct tier {
@@ -165,6 +166,7 @@ static void slot_clear(struct tier_slot *s)
 	free(s->cgroup);
 	free(s->regions);
 	free(s->prev);
+	heat_record_clear(&s->record);
 	*s = (struct tier_slot){};
 }
 
@@ -377,6 +379,8 @@ static int slot_refresh(struct tier *t, int i, uint64_t tick, uint64_t now_usec)
 		.now_usec = t1,
 	};
 	heat_update(&ha, s->regions, s->n_regions, regions, n);
+	if (heat_record_update(&s->record, &ha, regions, n) < 0)
+		log_oom(); /* nothing is cold until the record is rebuilt */
 	free(s->prev);
 	s->prev = s->regions;
 	s->n_prev = s->n_regions;
@@ -466,52 +470,64 @@ static uint64_t move_windows(struct manager *m, const struct cg_sample *c, struc
 	return res.moved_bytes_total;
 }
 
-/* Bytes of each heat class over the regions, counting only addresses the process has mapped
- * and numabd may move (DAMON's regions also cover the holes between mappings). */
-static void mapped_totals(const struct heat_attrs *a, const struct heat_region *regions, size_t n,
+/* Bytes of [start, end) that the process has mapped and numabd may move (DAMON's regions also
+ * cover the holes between mappings); *j: a cursor into pm's ranges for ascending queries. */
+static uint64_t mapped_bytes(const struct procmem *pm, size_t *j, uint64_t start, uint64_t end)
+{
+	uint64_t b = 0;
+
+	while (*j < pm->n_ranges && pm->ranges[*j].end <= start)
+		(*j)++;
+	for (size_t q = *j; q < pm->n_ranges && pm->ranges[q].start < end; q++)
+		b += MIN(end, pm->ranges[q].end) - MAX(start, pm->ranges[q].start);
+	return b;
+}
+
+/* Mapped bytes of each heat class: hot by the regions, cold by the record, warm the rest. */
+static void mapped_totals(const struct heat_attrs *a, const struct tier_slot *s,
 			  const struct procmem *pm, uint64_t hot, uint64_t ret[_HEAT_CLASS_MAX])
 {
+	uint64_t total = 0;
 	size_t j = 0;
 
 	memset(ret, 0, sizeof(uint64_t) * _HEAT_CLASS_MAX);
-	for (size_t i = 0; i < n; i++) {
-		const struct heat_region *r = &regions[i];
-		enum heat_class k = heat_classify(a, r, hot);
+	for (size_t i = 0; i < s->n_regions; i++) {
+		const struct heat_region *r = &s->regions[i];
+		uint64_t b = mapped_bytes(pm, &j, r->start, r->end);
 
-		while (j < pm->n_ranges && pm->ranges[j].end <= r->start)
-			j++;
-		for (size_t q = j; q < pm->n_ranges && pm->ranges[q].start < r->end; q++)
-			ret[k] += MIN(r->end, pm->ranges[q].end) - MAX(r->start, pm->ranges[q].start);
+		total += b;
+		if (heat_region_hot(a, r, hot))
+			ret[HEAT_HOT] += b;
 	}
+	j = 0;
+	for (size_t i = 0; i < s->record.n; i++) {
+		const struct heat_span *sp = &s->record.spans[i];
+
+		if (heat_span_cold(a, sp, hot))
+			ret[HEAT_COLD] += mapped_bytes(pm, &j, sp->start, sp->end);
+	}
+	ret[HEAT_WARM] = total > ret[HEAT_HOT] + ret[HEAT_COLD]
+				 ? total - ret[HEAT_HOT] - ret[HEAT_COLD]
+				 : 0;
 }
 
 /*
  * Demote up to want_bytes of the process's pages on node `from` to `target`, coldest windows
- * first (cold at this read and the one before): windows idle for about as long (1 s buckets)
- * go in one engine pass, in address order. False on OOM.
+ * first (cold by the record: idle at several reads and for the threshold, see heat.h):
+ * windows idle for about as long (1 s buckets) go in one engine pass, in address order.
+ * False on OOM.
  */
 static bool demote(struct manager *m, const struct cg_sample *c, struct cg_state *st,
 		   struct managed_proc *mp, const struct heat_attrs *ha, const struct tier_slot *s,
 		   uint64_t hot, int from, int target, uint64_t want_bytes, uint64_t now_usec)
 {
-	_cleanup_free_ struct heat_window *now_w = NULL, *prev_w = NULL, *w = NULL;
+	_cleanup_free_ struct heat_window *w = NULL;
 	_cleanup_free_ size_t *groups = NULL;
-	size_t n_now, n_prev, n_w, n_groups, first = 0;
-	struct heat_attrs ha_prev = *ha;
+	size_t n_w, n_groups, first = 0;
 	uint64_t bytes, done = 0;
 	int stop = -1;
 
-	/* Cold at this read and at the one before (a hot spot that DAMON merged into a cold
-	 * region for one read stays up). */
-	if (!s->prev_usec)
-		return true;
-	ha_prev.now_usec = s->prev_usec;
-	ha_prev.monitored_usec = s->prev_usec - s->started_usec;
-	if (heat_select(ha, s->regions, s->n_regions, hot, HEAT_COLD, 0, &now_w, &n_now,
-			&bytes) < 0 ||
-	    heat_select(&ha_prev, s->prev, s->n_prev, hot, HEAT_COLD, 0, &prev_w, &n_prev,
-			&bytes) < 0 ||
-	    heat_intersect(now_w, n_now, prev_w, n_prev, &w, &n_w, &bytes) < 0)
+	if (heat_record_cold(&s->record, ha, hot, &w, &n_w, &bytes) < 0)
 		return log_oom(), false;
 	if (n_w == 0)
 		return true;
@@ -568,7 +584,7 @@ static bool tier_process(struct manager *m, const struct cg_sample *c, const str
 		st->pending = true;
 		return false;
 	}
-	mapped_totals(&ha, s->regions, s->n_regions, mp->pm, hot, heat);
+	mapped_totals(&ha, s, mp->pm, hot, heat);
 	for (int k = 0; k < _HEAT_CLASS_MAX; k++)
 		st->tier.heat_bytes[k] += heat[k];
 	if (!fast)
@@ -593,10 +609,8 @@ static bool tier_process(struct manager *m, const struct cg_sample *c, const str
 		/* Hot at this read and at the one before. */
 		ha_prev.now_usec = s->prev_usec;
 		ha_prev.monitored_usec = s->prev_usec - s->started_usec;
-		if (heat_select(&ha, s->regions, s->n_regions, hot, HEAT_HOT, 0, &now_w, &n_now,
-				&bytes) < 0 ||
-		    heat_select(&ha_prev, s->prev, s->n_prev, hot, HEAT_HOT, 0, &prev_w, &n_prev,
-				&bytes) < 0 ||
+		if (heat_hot_windows(&ha, s->regions, s->n_regions, hot, &now_w, &n_now, &bytes) < 0 ||
+		    heat_hot_windows(&ha_prev, s->prev, s->n_prev, hot, &prev_w, &n_prev, &bytes) < 0 ||
 		    heat_intersect(now_w, n_now, prev_w, n_prev, &w, &n_w, &bytes) < 0)
 			return log_oom(), false;
 		if (n_w == 0) {

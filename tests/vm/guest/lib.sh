@@ -136,10 +136,12 @@ le64() {
 }
 
 # start_numabd [ARGS...]: numabd in the background (its log appended to /run/numabd.log), its
-# pid in NPID; returns once it answers on its control socket (10 s at most).
+# pid in NPID; returns once it answers on its control socket (10 s at most). NUMABD_ARGS (e.g.
+# from tests/vm/run --append NUMABD_ARGS=-v) are added to every start.
 NPID=
 start_numabd() {
-	numabd "$@" >>/run/numabd.log 2>&1 &
+	# shellcheck disable=SC2086 # NUMABD_ARGS: words
+	numabd ${NUMABD_ARGS:-} "$@" >>/run/numabd.log 2>&1 &
 	NPID=$!
 	wait_until 10 numabctl reload
 }
