@@ -61,6 +61,11 @@ SCENARIO_TEXT = {
     "on smaller nodes) and one unmanaged cgroup running a latency probe (64 MiB, also misplaced, "
     "that nobody is asked to fix). Fixed 12 s window, so that the unmanaged cgroup's numbers "
     "cover the same time under every system.",
+    "sparse": "misplaced's cgroups and probe, but the managed workloads touch their memory at a "
+    "moderate rate (one chunk of 64 pages every 5 ms, 50 MiB/s: a sweep of 320 MiB takes about "
+    "6 s) instead of as fast as they can. AutoNUMA migrates a page when it is touched; numab's "
+    "move threads find the CPU free (in misplaced, the two busy workloads' vCPUs hold both of "
+    "the host's cores). Fixed 12 s window.",
     "tenants": "An unmanaged latency-sensitive tenant (a probe, 128 MiB, memory local, one chunk "
     "of 64 pages every 5 ms) beside two managed batch cgroups with misplaced memory. Fixed 12 s "
     "window, so the probe's percentiles cover the same time under every system.",
