@@ -405,7 +405,8 @@ set_roles() {
 # misplaced (issue 5): two managed cgroups whose memory sits on the wrong node (a: threads on
 # C0, memory on C1, or on the CPU-less node on tier; b: threads on C1, memory on C0) and one
 # unmanaged cgroup running a latency probe, also misplaced: nobody is asked to fix it.
-sc_misplaced() {
+# misplaced_workloads [ARGS...]: that setup, ARGS added to the managed workloads' options.
+misplaced_workloads() {
 	_mib=$(wl_mib)
 	_am=$C1
 	[ -n "$SLOW" ] && _am=$SLOW
@@ -417,34 +418,19 @@ sc_misplaced() {
 	WINDOW=${BENCH_WINDOW:-12}
 	HOLD=-1
 	AT_START=
-	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$_am"
-	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C0"
+	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$_am" "$@"
+	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C0" "$@"
 	start_wl p /bench/probe --mib 64 --threads 1 --cpu-node "$PC" --mem-node "$PM" --probe
 	wait_wls
 }
+sc_misplaced() { misplaced_workloads; }
 sc_misplaced_skip() { numad_size_skip "$1"; }
 
 # sparse: misplaced's shape, but the managed workloads touch their memory at a moderate rate
 # (a chunk of 64 pages every 5 ms, 50 MiB/s: a sweep of 320 MiB takes about 6 s) instead of
 # as fast as they can. AutoNUMA can migrate a page only when it is touched; numab's move
 # threads find the CPU free (in misplaced, the busy workloads' vCPUs hold both host cores).
-sc_sparse() {
-	_mib=$(wl_mib)
-	_am=$C1
-	[ -n "$SLOW" ] && _am=$SLOW
-	MANAGED="a b"
-	UNMANAGED=p
-	UNMANAGED_CG=/bench/probe
-	MANAGED_CGS="/bench/a /bench/b"
-	ALL_CGS="/bench/a /bench/b /bench/probe"
-	WINDOW=${BENCH_WINDOW:-12}
-	HOLD=-1
-	AT_START=
-	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$_am" --probe --period-us 5000
-	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C0" --probe --period-us 5000
-	start_wl p /bench/probe --mib 64 --threads 1 --cpu-node "$PC" --mem-node "$PM" --probe
-	wait_wls
-}
+sc_sparse() { misplaced_workloads --probe --period-us 5000; }
 sc_sparse_skip() { numad_size_skip "$1"; }
 
 # tenants (issue 7): a latency-sensitive unmanaged tenant whose memory is already local,
