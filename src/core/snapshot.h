@@ -73,6 +73,9 @@ struct cg_sample {
 	uint64_t *mem;         /* span * _CG_MEM_MAX bytes: mem[node * _CG_MEM_MAX + item];
 				* hierarchical, as the kernel reports it */
 	uint64_t mems_effective; /* cpuset.mems.effective (all online nodes without cpuset) */
+	uint64_t policy_mems;  /* the nodes policy may choose from when not mems_effective (0):
+				* the daemon sets the parent's for a cpuset.mems it bound itself
+				* (pin=hard), which may grow or move within the parent's */
 	char *cpus_effective;  /* cpuset.cpus.effective, NULL without cpuset */
 	uint64_t counters[_CG_NUMA_COUNTER_MAX];
 	struct proc_sample *procs; /* the cgroup's own processes, sorted by pid */
@@ -81,6 +84,12 @@ struct cg_sample {
 	uint64_t *cpu_ns;      /* per node (span entries) */
 	uint64_t cpu_ns_total;
 };
+
+/* The nodes the policy of cgroup c may use (see policy_mems). */
+static inline uint64_t cg_policy_mems(const struct cg_sample *c)
+{
+	return c->policy_mems ? c->policy_mems : c->mems_effective;
+}
 
 struct snapshot {
 	uint64_t timestamp_usec;    /* CLOCK_MONOTONIC when the snapshot began */

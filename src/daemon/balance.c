@@ -471,7 +471,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			.cpu_ns = p->cpu_ns,
 			.mem_bytes = est->sampled_pages ? est->bytes_per_node : NULL,
 			.span = m->cur->span,
-			.eligible_nodes = r->effective.nodes & c->mems_effective & allowed,
+			.eligible_nodes = r->effective.nodes & cg_policy_mems(c) & allowed,
 			.own_policy_only = mp->pm->eligible_bytes == 0 && mp->pm->n_own_policy > 0,
 			.now_usec = now_usec,
 		};
@@ -565,7 +565,7 @@ static uint64_t choose_pin_set(struct manager *m, const struct cg_sample *c,
 	uint64_t window_ns = (m->cur->timestamp_usec - m->prev->timestamp_usec) * 1000;
 	struct pin_input in = {
 		.topo = m->topo,
-		.eligible_nodes = r->effective.nodes & c->mems_effective,
+		.eligible_nodes = r->effective.nodes & cg_policy_mems(c),
 		.cpu_demand = window_ns ? (double)c->cpu_ns_total / (double)window_ns : 0.0,
 		.mem_bytes = mem,
 		.span = MIN(m->cur->span, (unsigned)NUMAB_MAX_NODES),

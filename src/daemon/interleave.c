@@ -66,7 +66,7 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 		in = (struct spread_input){
 			.mem_bytes = est->bytes_per_node,
 			.span = span,
-			.eligible_nodes = r->effective.nodes & c->mems_effective & allowed &
+			.eligible_nodes = r->effective.nodes & cg_policy_mems(c) & allowed &
 					  m->topo->node_mask,
 			.topo = m->topo,
 		};

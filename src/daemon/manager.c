@@ -188,14 +188,10 @@ struct autonuma_verdict manager_autonuma(const struct manager *m, unsigned idx)
 {
 	const struct cg_sample *c = &m->cur->cgroups[idx];
 	const struct cg_state *st = hashmap_get(m->cgroups, c->path);
-	uint64_t mems = c->mems_effective;
 
-	/* resolve() widened a cpuset.mems numabd bound (pin=hard) to the parent's for the
-	 * policy; the kernel sees the bound set. */
-	if (st && st->pinned_nodes && m->binds && cpuset_binds_has(m->binds, c->path) &&
-	    (mems & st->pinned_nodes))
-		mems &= st->pinned_nodes;
-	return autonuma_classify(m->autonuma, m->kernel_version, mems, st && st->local_policy > 0);
+	/* The kernel sees the cpuset.mems as it is, bound by pin=hard or not. */
+	return autonuma_classify(m->autonuma, m->kernel_version, c->mems_effective,
+				 st && st->local_policy > 0);
 }
 
 /* How often the memory policies of a cgroup's processes are looked at again (AutoNUMA on). */
@@ -272,12 +268,13 @@ static int resolve(struct manager *m, bool run_programs)
 	if (!m->cur)
 		return 0;
 	/* A cpuset.mems numabd narrowed itself (pin=hard) does not narrow the cgroup's eligible
-	 * nodes: it may still grow, or move, within what its parent allows (it is unbound first). */
+	 * nodes: it may still grow, or move, within what its parent allows (it is unbound first).
+	 * Parents come before their children. */
 	for (unsigned i = 0; m->binds && i < m->cur->n_cgroups; i++) {
 		struct cg_sample *c = &m->cur->cgroups[i];
 
 		if (c->parent >= 0 && cpuset_binds_has(m->binds, c->path))
-			c->mems_effective = m->cur->cgroups[c->parent].mems_effective;
+			c->policy_mems = cg_policy_mems(&m->cur->cgroups[c->parent]);
 	}
 	r = policy_input_resolve(&m->roots, m->cur, m->topo, m->config, m->settings,
 				 run_programs ? program_policy_cb : NULL, m, &res);

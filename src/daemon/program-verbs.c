@@ -125,7 +125,7 @@ static void fill_input(struct manager *m, int idx, int attached_idx, const char 
 
 		in->cgroup_id = c->id;
 		in->cgroup_level = c->depth;
-		in->mems_effective = c->mems_effective;
+		in->mems_effective = cg_policy_mems(c);
 		in->span = span;
 		if (c->has_numa_stat) {
 			for (unsigned n = 0; n < span; n++)

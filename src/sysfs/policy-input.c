@@ -29,7 +29,7 @@ int policy_input_resolve(const struct numab_roots *roots, const struct snapshot 
 
 		in[i] = (struct policy_cgroup){ .path = c->path, .parent = c->parent, .id = c->id,
 						.owner_uid = c->owner,
-						.mems_effective = c->mems_effective };
+						.mems_effective = cg_policy_mems(c) };
 		r = cg_xattr_read_all(roots->cgroup_fd, c->path, &xa[i]);
 		if (r < 0) {
 			/* Gone since the snapshot, or unreadable: no xattrs then. */
