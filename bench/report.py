@@ -66,6 +66,11 @@ SCENARIO_TEXT = {
     "6 s) instead of as fast as they can. AutoNUMA migrates a page when it is touched; numab's "
     "move threads find the CPU free (in misplaced, the two busy workloads' vCPUs hold both of "
     "the host's cores). Fixed 12 s window.",
+    "moved": "The systems run first, for 10 s at steady state, with every workload's memory "
+    "local (a: thread and 320 MiB on C0, b: on C1, 144 MiB on smaller nodes; the unmanaged "
+    "probe's 64 MiB on its own node); at t=0 the threads of a and b are pinned to the other node "
+    "(as a re-pinning or a cpuset change would do), which misplaces their memory while every "
+    "system is already running. Fixed 20 s window.",
     "tenants": "An unmanaged latency-sensitive tenant (a probe, 128 MiB, memory local, one chunk "
     "of 64 pages every 5 ms) beside two managed batch cgroups with misplaced memory. Fixed 12 s "
     "window, so the probe's percentiles cover the same time under every system.",

@@ -260,6 +260,7 @@ reset_state() {
 	AUTONUMA_MODE=1
 	NUMAB_MODE=follow
 	NUMAB_RULE=
+	SETTLE=0
 	cg_destroy /bench
 	set_numa_balancing 0
 	nb_scan_default 2>/dev/null
@@ -341,7 +342,8 @@ start_system() {
 				for _kv in $NUMAB_RULE; do echo "$_kv"; done
 			done
 		} >"$BENCH_DIR/numab.conf"
-		numabd --config "$BENCH_DIR/numab.conf" >"$BENCH_DIR/numabd.log" 2>&1 &
+		# shellcheck disable=SC2046 # NUMABD_ARGS: comma-separated words (from bench/run)
+		numabd $(echo "${NUMABD_ARGS:-}" | tr ',' ' ') --config "$BENCH_DIR/numab.conf" >"$BENCH_DIR/numabd.log" 2>&1 &
 		DAEMON_PID=$!
 		;;
 	esac
@@ -366,8 +368,9 @@ stop_system() {
 # sc_NAME: create the cgroups and start the workloads (misplaced), set MANAGED (workload
 # names whose locality is the goal), UNMANAGED and UNMANAGED_CG (the probe's name and cgroup,
 # or empty), MANAGED_CGS and ALL_CGS (cgroup paths), WINDOW (seconds at most), HOLD (seconds to keep measuring after
-# 95% locality; -1 = always the whole window), and AT_START (a command run at t=0, e.g. to
-# release the threads' initial pinning).
+# 95% locality; -1 = always the whole window), AT_START (a command run at t=0, e.g. to
+# release the threads' initial pinning) and SETTLE (seconds the system runs before t=0; 0 =
+# it goes on at t=0).
 # sc_NAME_skip SYSTEM: why SYSTEM makes no sense on this scenario here (empty: it does).
 
 # Sizes: numad only considers processes over 300 MB that use half a CPU or more, so on 2n (two
@@ -432,6 +435,34 @@ sc_misplaced_skip() { numad_size_skip "$1"; }
 # threads find the CPU free (in misplaced, the busy workloads' vCPUs hold both host cores).
 sc_sparse() { misplaced_workloads --probe --period-us 5000; }
 sc_sparse_skip() { numad_size_skip "$1"; }
+
+# moved: the systems run first, at steady state, for SETTLE seconds with every workload's
+# memory local (a: thread and memory on C0; b: on C1; the unmanaged probe: on PC), then at t=0
+# an operator moves the managed workloads' threads to the other node (a to C1, b to C0), as a
+# re-pinning or a cpuset change would: their memory is misplaced while every system is already
+# running. AutoNUMA has backed off its scanning by then (local faults lengthen its scan
+# period); numabd sees the move in its next CPU window.
+MOVED_SETTLE=10
+sc_moved() {
+	_mib=$(wl_mib)
+	MANAGED="a b"
+	UNMANAGED=p
+	UNMANAGED_CG=/bench/probe
+	MANAGED_CGS="/bench/a /bench/b"
+	ALL_CGS="/bench/a /bench/b /bench/probe"
+	WINDOW=${BENCH_WINDOW:-20}
+	HOLD=-1
+	SETTLE=$MOVED_SETTLE
+	AT_START="move_threads a $C1 b $C0"
+	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$C0"
+	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C1"
+	start_wl p /bench/probe --mib 64 --threads 1 --cpu-node "$PC" --mem-node "$PC" --probe
+	wait_wls
+}
+sc_moved_skip() {
+	[ -n "$C1" ] || { echo "one CPU node: nowhere to move the threads to"; return 0; }
+	numad_size_skip "$1"
+}
 
 # tenants (issue 7): a latency-sensitive unmanaged tenant whose memory is already local,
 # beside two managed batch cgroups with misplaced memory; a fixed window, so that the probe's
@@ -622,26 +653,22 @@ release() {
 	done
 }
 
+# move_threads NAME NODE [NAME NODE]...: pin every thread of each workload to NODE's CPUs.
+move_threads() {
+	while [ $# -ge 2 ]; do
+		taskset -a -p -c "$(node_cpulist "$2")" "$(wl_pid "$1")" >/dev/null 2>&1 ||
+			echo "bench: cannot move the threads of $1 to node $2"
+		shift 2
+	done
+}
+
 # ---------------------------------------------------------------- one run
 
-# run_one SCENARIO SYSTEM REP: set up, switch the system on, follow the ground truth, report.
-run_one() {
-	_sc=$1
-	_sys=$2
-	_rep=$3
-	reset_state
-	_t_setup=$(now_ms)
-	if ! "sc_$_sc"; then
-		echo "BENCH-RUN sc=$_sc sys=$_sys rep=$_rep ok=0 error=setup"
-		RUN_FAILED="$RUN_FAILED $_sc/$_sys/$_rep:setup"
-		reset_state
-		return 1
-	fi
-	_setup_s=$(secs_since "$_t_setup")
-	_all="$MANAGED $UNMANAGED"
+# start_state: read the start state of run_one's workloads ($_all): locality (_loc0), the goal
+# metric (_goal0 and its details, _extra0), the pages that would have to move to meet it
+# (_mis_pages, "misplaced"), the managed pages and thread nodes, and the unmanaged probe's.
+start_state() {
 	refresh_all $_all
-	# The start state (balancing off, so nothing moved yet): locality, the goal metric and the
-	# pages that would have to move to meet it ("misplaced").
 	# shellcheck disable=SC2046
 	set -- $(poll_numbers $MANAGED -- $_all)
 	_loc0=$1
@@ -663,13 +690,45 @@ run_one() {
 		_p0=$(wl_field "$UNMANAGED" "pages_node$_pnode")
 		_ptn0=$(wl_thread_node "$UNMANAGED")
 	fi
-	snap "$BENCH_DIR/before"
+}
 
-	# t = 0: the system goes on (with the workloads frozen, see freeze_bench).
-	freeze_bench 1
-	start_system "$_sys"
-	freeze_bench 0
-	_t0=$(now_ms)
+# run_one SCENARIO SYSTEM REP: set up, switch the system on, follow the ground truth, report.
+run_one() {
+	_sc=$1
+	_sys=$2
+	_rep=$3
+	reset_state
+	_t_setup=$(now_ms)
+	if ! "sc_$_sc"; then
+		echo "BENCH-RUN sc=$_sc sys=$_sys rep=$_rep ok=0 error=setup"
+		RUN_FAILED="$RUN_FAILED $_sc/$_sys/$_rep:setup"
+		reset_state
+		return 1
+	fi
+	_setup_s=$(secs_since "$_t_setup")
+	_all="$MANAGED $UNMANAGED"
+	if [ "$SETTLE" -gt 0 ]; then
+		# The system runs first (the workloads' memory is local), then at t = 0 the event
+		# (AT_START) misplaces it: the start state is read right after the event.
+		freeze_bench 1
+		start_system "$_sys"
+		freeze_bench 0
+		sleep "$SETTLE"
+		snap "$BENCH_DIR/before"
+		$AT_START
+		_t0=$(now_ms)
+		start_state
+	else
+		# The start state is read with balancing off (nothing moved yet); t = 0: the system
+		# goes on (with the workloads frozen, see freeze_bench).
+		start_state
+		snap "$BENCH_DIR/before"
+		freeze_bench 1
+		start_system "$_sys"
+		freeze_bench 0
+		_t0=$(now_ms)
+		[ -z "$AT_START" ] || $AT_START
+	fi
 	[ -z "$AT_START" ] || $AT_START
 	# The measured window starts here: max gap and probe statistics from zero (SIGUSR2), and a
 	# status read that restarts gap_recent_ms.
@@ -785,7 +844,9 @@ run_one() {
 		sed "s/^/  numad.log | /" /var/log/numad.log | tail -n "${BENCH_NUMAD_LOG_LINES:-12}"
 	fi
 	if [ "${_sys%-unlimited}" = numab ]; then
-		grep -v libbpf "$BENCH_DIR/numabd.log" | sed 's/^/  numabd.log | /' | tail -n 8
+		_nl=8
+		[ -z "${NUMABD_ARGS:-}" ] || _nl=400
+		grep -v libbpf "$BENCH_DIR/numabd.log" | sed 's/^/  numabd.log | /' | tail -n "$_nl"
 	fi
 	stop_wls
 	_ok=1
