@@ -405,6 +405,20 @@ set_roles() {
 	fi
 }
 
+# ab_probe_roles WINDOW: the roles of misplaced, sparse, moved and tenants: managed workloads a
+# and b (cgroups /bench/a, /bench/b), the unmanaged probe p (/bench/probe), a fixed window of
+# WINDOW seconds (BENCH_WINDOW overrides it), nothing run at t=0.
+ab_probe_roles() {
+	MANAGED="a b"
+	UNMANAGED=p
+	UNMANAGED_CG=/bench/probe
+	MANAGED_CGS="/bench/a /bench/b"
+	ALL_CGS="/bench/a /bench/b /bench/probe"
+	WINDOW=${BENCH_WINDOW:-$1}
+	HOLD=-1
+	AT_START=
+}
+
 # misplaced (issue 5): two managed cgroups whose memory sits on the wrong node (a: threads on
 # C0, memory on C1, or on the CPU-less node on tier; b: threads on C1, memory on C0) and one
 # unmanaged cgroup running a latency probe, also misplaced: nobody is asked to fix it.
@@ -413,14 +427,7 @@ misplaced_workloads() {
 	_mib=$(wl_mib)
 	_am=$C1
 	[ -n "$SLOW" ] && _am=$SLOW
-	MANAGED="a b"
-	UNMANAGED=p
-	UNMANAGED_CG=/bench/probe
-	MANAGED_CGS="/bench/a /bench/b"
-	ALL_CGS="/bench/a /bench/b /bench/probe"
-	WINDOW=${BENCH_WINDOW:-12}
-	HOLD=-1
-	AT_START=
+	ab_probe_roles 12
 	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$_am" "$@"
 	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C0" "$@"
 	start_wl p /bench/probe --mib 64 --threads 1 --cpu-node "$PC" --mem-node "$PM" --probe
@@ -445,13 +452,7 @@ sc_sparse_skip() { numad_size_skip "$1"; }
 MOVED_SETTLE=10
 sc_moved() {
 	_mib=$(wl_mib)
-	MANAGED="a b"
-	UNMANAGED=p
-	UNMANAGED_CG=/bench/probe
-	MANAGED_CGS="/bench/a /bench/b"
-	ALL_CGS="/bench/a /bench/b /bench/probe"
-	WINDOW=${BENCH_WINDOW:-20}
-	HOLD=-1
+	ab_probe_roles 20
 	SETTLE=$MOVED_SETTLE
 	AT_START="move_threads a $C1 b $C0"
 	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$C0"
@@ -469,14 +470,7 @@ sc_moved_skip() {
 # percentiles cover the same time under every system.
 sc_tenants() {
 	_mib=$(wl_mib)
-	MANAGED="a b"
-	UNMANAGED=p
-	UNMANAGED_CG=/bench/probe
-	MANAGED_CGS="/bench/a /bench/b"
-	ALL_CGS="/bench/a /bench/b /bench/probe"
-	WINDOW=${BENCH_WINDOW:-12}
-	HOLD=-1
-	AT_START=
+	ab_probe_roles 12
 	start_wl a /bench/a --mib "$_mib" --threads 1 --cpu-node "$C0" --mem-node "$C1"
 	start_wl b /bench/b --mib "$_mib" --threads 1 --cpu-node "$C1" --mem-node "$C0"
 	start_wl p /bench/probe --mib 128 --threads 1 --cpu-node "$PC" --mem-node "$PC" --probe --period-us 5000
@@ -653,9 +647,12 @@ release() {
 	done
 }
 
-# move_threads NAME NODE [NAME NODE]...: pin every thread of each workload to NODE's CPUs.
+# move_threads NAME NODE [NAME NODE]...: pin every thread of each workload to NODE's CPUs;
+# MOVED_TO lists NAME:NODE.
 move_threads() {
+	MOVED_TO=
 	while [ $# -ge 2 ]; do
+		MOVED_TO="$MOVED_TO $1:$2"
 		taskset -a -p -c "$(node_cpulist "$2")" "$(wl_pid "$1")" >/dev/null 2>&1 ||
 			echo "bench: cannot move the threads of $1 to node $2"
 		shift 2
@@ -692,6 +689,23 @@ start_state() {
 	fi
 }
 
+# moved_start_state: the start state that move_threads made of start_state's: each workload in
+# MOVED_TO runs on its new node now, so its pages elsewhere (as read before the move) are
+# misplaced. Sets _loc0, _goal0, _extra0, _mis_pages and _tn0 again.
+moved_start_state() {
+	_mis_pages=0
+	_tn0=
+	for _mv in $MOVED_TO; do
+		_w=${_mv%:*}
+		_n=${_mv#*:}
+		_mis_pages=$((_mis_pages + $(wl_field "$_w" pages) - $(wl_field "$_w" "pages_node$_n")))
+		_tn0="$_tn0 $_w:$_n"
+	done
+	_loc0=$(awk -v m="$_mis_pages" -v p="$_mpages" 'BEGIN { printf "%.4f", p ? 1 - m / p : 0 }')
+	_goal0=$_loc0
+	_extra0=
+}
+
 # run_one SCENARIO SYSTEM REP: set up, switch the system on, follow the ground truth, report.
 run_one() {
 	_sc=$1
@@ -709,15 +723,17 @@ run_one() {
 	_all="$MANAGED $UNMANAGED"
 	if [ "$SETTLE" -gt 0 ]; then
 		# The system runs first (the workloads' memory is local), then at t = 0 the event
-		# (AT_START) misplaces it: the start state is read right after the event.
+		# (AT_START) misplaces it. Where the pages are is read just before the event (a read
+		# after it would race with the systems, which are already running).
 		freeze_bench 1
 		start_system "$_sys"
 		freeze_bench 0
 		sleep "$SETTLE"
+		start_state
 		snap "$BENCH_DIR/before"
 		$AT_START
 		_t0=$(now_ms)
-		start_state
+		moved_start_state
 	else
 		# The start state is read with balancing off (nothing moved yet); t = 0: the system
 		# goes on (with the workloads frozen, see freeze_bench).
