@@ -23,6 +23,7 @@ struct follow_case {
 	uint64_t eligible;
 	struct follow_state state;
 	uint64_t now_usec;
+	uint64_t window_usec; /* 0: a whole second */
 	enum follow_verdict expect;
 	int target;
 	uint64_t from;
@@ -32,16 +33,26 @@ static void test_follow_table(void **state)
 {
 	const struct follow_params p = DECIDE_FOLLOW_DEFAULTS;
 	/* A state that has seen node 0 as home for one window already. */
-	const struct follow_state settled0 = { .home = 0, .home_windows = 1, .last_target = -1 };
+	const struct follow_state settled0 = { .home = 0, .home_held_usec = SEC, .last_target = -1 };
 	const struct follow_case cases[] = {
 		{ "misplaced, settled", { 100 * M, 0 }, { 0, 300 * M }, .eligible = 0x3,
 		  .state = settled0, .expect = FOLLOW_MOVE, .target = 0, .from = 0x2 },
 		{ "misplaced, first window (no earlier home)", { 100 * M, 0 }, { 0, 300 * M },
 		  .eligible = 0x3, .state = FOLLOW_STATE_INIT, .expect = FOLLOW_MOVE, .target = 0,
 		  .from = 0x2 },
-		{ "misplaced, home just changed from node 1", { 100 * M, 0 }, { 0, 300 * M },
-		  .eligible = 0x3, .state = { .home = 1, .home_windows = 4, .last_target = -1 },
-		  .expect = FOLLOW_UNSETTLED },
+		{ "misplaced, home just changed from node 1, a 250 ms window", { 100 * M, 0 },
+		  { 0, 300 * M }, .eligible = 0x3,
+		  .state = { .home = 1, .home_held_usec = 4 * SEC, .last_target = -1 },
+		  .window_usec = SEC / 4, .expect = FOLLOW_UNSETTLED },
+		{ "misplaced, home changed from node 1 for a whole 1 s window", { 100 * M, 0 },
+		  { 0, 300 * M }, .eligible = 0x3,
+		  .state = { .home = 1, .home_held_usec = 4 * SEC, .last_target = -1 },
+		  .expect = FOLLOW_MOVE, .target = 0, .from = 0x2 },
+		{ "changed home held 500 ms, then 250 ms more", { 100 * M, 0 }, { 0, 300 * M },
+		  .eligible = 0x3,
+		  .state = { .home = 0, .home_held_usec = SEC / 2, .home_changed = true,
+			     .last_target = -1 },
+		  .window_usec = SEC / 4, .expect = FOLLOW_MOVE, .target = 0, .from = 0x2 },
 		{ "already local", { 100 * M, 0 }, { 300 * M, 1 * M }, .eligible = 0x3,
 		  .state = settled0, .expect = FOLLOW_LOCAL },
 		{ "idle", { 1000, 0 }, { 0, 300 * M }, .eligible = 0x3, .state = settled0,
@@ -60,13 +71,13 @@ static void test_follow_table(void **state)
 		  .state = settled0, .expect = FOLLOW_UNKNOWN_MEMORY },
 		{ "4 nodes: pages on 2 and 3 go to 1", { 0, 100 * M, 0, 0 },
 		  { 10 * M, 10 * M, 100 * M, 50 * M }, .eligible = 0xf,
-		  .state = { .home = 1, .home_windows = 5, .last_target = -1 }, .expect = FOLLOW_MOVE,
+		  .state = { .home = 1, .home_held_usec = 5 * SEC, .last_target = -1 }, .expect = FOLLOW_MOVE,
 		  .target = 1, .from = 0xd },
 		{ "cool-down after moving to node 1", { 100 * M, 0 }, { 0, 300 * M }, .eligible = 0x3,
-		  .state = { .home = 0, .home_windows = 3, .last_target = 1, .last_move_usec = 100 * SEC },
+		  .state = { .home = 0, .home_held_usec = 3 * SEC, .last_target = 1, .last_move_usec = 100 * SEC },
 		  .now_usec = 130 * SEC, .expect = FOLLOW_COOLDOWN },
 		{ "cool-down over", { 100 * M, 0 }, { 0, 300 * M }, .eligible = 0x3,
-		  .state = { .home = 0, .home_windows = 3, .last_target = 1, .last_move_usec = 100 * SEC },
+		  .state = { .home = 0, .home_held_usec = 3 * SEC, .last_target = 1, .last_move_usec = 100 * SEC },
 		  .now_usec = 161 * SEC, .expect = FOLLOW_MOVE, .target = 0, .from = 0x2 },
 		{ "no memory at all is local", { 100 * M, 0 }, { 0, 0 }, .eligible = 0x3,
 		  .state = settled0, .expect = FOLLOW_LOCAL },
@@ -78,7 +89,7 @@ static void test_follow_table(void **state)
 		struct follow_input in = {
 			.cpu_ns = c->cpu, .mem_bytes = c->no_mem ? NULL : c->mem, .span = 4,
 			.eligible_nodes = c->eligible, .own_policy_only = c->own_policy,
-			.now_usec = c->now_usec,
+			.now_usec = c->now_usec, .window_usec = c->window_usec ? c->window_usec : SEC,
 		};
 		struct follow_decision d = decide_follow(&p, &in, &st);
 
@@ -96,17 +107,30 @@ static void test_follow_hysteresis(void **state)
 	const struct follow_params p = DECIDE_FOLLOW_DEFAULTS;
 	struct follow_state st = FOLLOW_STATE_INIT;
 	uint64_t on0[2] = { 100 * M, 0 }, on1[2] = { 0, 100 * M }, mem1[2] = { 0, 300 * M };
-	struct follow_input in = { .cpu_ns = on0, .mem_bytes = mem1, .span = 2, .eligible_nodes = 3 };
+	uint64_t mem0[2] = { 300 * M, 0 };
+	struct follow_input in = { .cpu_ns = on0, .mem_bytes = mem1, .span = 2, .eligible_nodes = 3,
+				   .window_usec = SEC / 4 };
 
 	/* The first home acts at once. */
 	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_MOVE);
 	decide_follow_moved(&st, 0, 10 * SEC);
-	/* The home flips to node 1 for a window: no move. */
+	/* The home flips to node 1 for a 250 ms window: no move. */
 	in.cpu_ns = on1;
 	in.now_usec = 11 * SEC;
 	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_LOCAL);
+	/* Back on node 0: a changed home acts once it held for 0.75 s of windows. */
 	in.cpu_ns = on0;
 	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_UNSETTLED);
+	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_UNSETTLED);
+	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_MOVE);
+	decide_follow_moved(&st, 0, 12 * SEC);
+	/* Pages now on node 0; the home moves to node 1 for whole 1 s windows: settled after
+	 * one, but pages just moved to node 0 stay there for the cool-down. */
+	in.cpu_ns = on1;
+	in.mem_bytes = mem0;
+	in.window_usec = SEC;
+	in.now_usec = 13 * SEC;
+	assert_int_equal(decide_follow(&p, &in, &st).verdict, FOLLOW_COOLDOWN);
 	assert_string_equal(follow_verdict_to_string(FOLLOW_SPREAD), "spread: consider pin or kernel");
 }
 

@@ -3,9 +3,9 @@
  * Follow and pin decisions.
  *
  * follow moves memory after CPU time, so it must be sure where the CPU time is: a home is the
- * smallest node set holding 90% of a process's CPU time, and it must persist for a couple of
- * windows before pages move (a thread migrated for a moment by the load balancer is not a new
- * home). It acts only when one node holds the home share: if no single node holds 90% of the
+ * smallest node set holding 90% of a process's CPU time, and a home that replaced another
+ * must persist for settle_usec of windows before pages move (a thread migrated for a moment
+ * by the load balancer is not a new home). It acts only when one node holds the home share: if no single node holds 90% of the
  * CPU time, the threads are spread, and moving memory after threads that keep moving destroys
  * locality, so such a process is reported "spread" and left to pin mode or the kernel (DESIGN
  * §5). After pages move to a node, they do not move away again for a cool-down, unless the new
@@ -73,11 +73,11 @@ struct follow_decision decide_follow(const struct follow_params *p, const struct
 
 	/* Home tracking for hysteresis: the node with the most CPU time. */
 	if (best == state->home) {
-		state->home_windows++;
+		state->home_held_usec += in->window_usec;
 	} else {
 		state->home_changed = state->home >= 0;
 		state->home = best;
-		state->home_windows = 1;
+		state->home_held_usec = in->window_usec;
 	}
 
 	if (in->own_policy_only) {
@@ -113,7 +113,7 @@ struct follow_decision decide_follow(const struct follow_params *p, const struct
 		d.verdict = FOLLOW_NOT_ELIGIBLE;
 		return d;
 	}
-	if (state->home_changed && state->home_windows < p->settle_windows) {
+	if (state->home_changed && state->home_held_usec < p->settle_usec) {
 		d.verdict = FOLLOW_UNSETTLED;
 		return d;
 	}

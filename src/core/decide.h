@@ -35,26 +35,28 @@ struct follow_params {
 	unsigned home_share_permille;     /* CPU share a home set must hold (900 = 90%) */
 	uint64_t min_cpu_ns;              /* less CPU time in a window is "idle" */
 	unsigned local_permille;          /* memory share on home above which it is local */
-	unsigned settle_windows;          /* windows a changed home must persist before moving */
+	uint64_t settle_usec;             /* window time a changed home must hold before moving */
 	uint64_t cooldown_usec;           /* after moving to X, no move away from X for this */
 };
 
 /* 90% home share (DESIGN §5); 10 ms of CPU per window is a process doing something; 98%
  * local means a few stray pages are not worth a move_pages call; a home that replaced another
- * must hold for two windows (the first home seen acts at once: there is nothing to flap
- * between, and the cool-down covers a wrong first impression); a minute of cool-down keeps
- * phase changes from causing ping-pong. */
+ * must hold for 0.75 s of windows, measured in time so that the rule does not depend on the
+ * interval: one window at the default 1 s interval (90% of a whole second on one node is no
+ * passing migration by the load balancer), three at 250 ms (the first home seen acts at once:
+ * there is nothing to flap between, and the cool-down covers a wrong first impression); a
+ * minute of cool-down keeps phase changes from causing ping-pong. */
 #define DECIDE_FOLLOW_DEFAULTS                                                            \
 	((struct follow_params){ .home_share_permille = 900,                                 \
 				 .min_cpu_ns = 10000000,                                     \
 				 .local_permille = 980,                                      \
-				 .settle_windows = 2,                                        \
+				 .settle_usec = 750000,                                      \
 				 .cooldown_usec = 60000000 })
 
 /* What the daemon remembers about a process between windows. */
 struct follow_state {
 	int home;                 /* last home node, -1 none */
-	unsigned home_windows;    /* consecutive windows with that home */
+	uint64_t home_held_usec;  /* length of the consecutive windows with that home */
 	bool home_changed;        /* that home replaced an earlier one (not the first seen) */
 	int last_target;          /* node pages were last moved to, -1 none */
 	uint64_t last_move_usec;  /* when */
@@ -69,6 +71,7 @@ struct follow_input {
 	uint64_t eligible_nodes;    /* policy nodes ∩ cpuset mems ∩ Mems_allowed */
 	bool own_policy_only;       /* every mapped range has the process's own policy */
 	uint64_t now_usec;
+	uint64_t window_usec;       /* length of the CPU window */
 };
 
 struct follow_decision {

@@ -474,6 +474,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			.eligible_nodes = r->effective.nodes & cg_policy_mems(c) & allowed,
 			.own_policy_only = mp->pm->eligible_bytes == 0 && mp->pm->n_own_policy > 0,
 			.now_usec = now_usec,
+			.window_usec = m->prev ? m->cur->timestamp_usec - m->prev->timestamp_usec : 0,
 		};
 		d = decide_follow(&params, &in, &mp->follow);
 		log_debug("%s: %d (%s): %s, home node %d, %llu KiB misplaced.", c->path, p->pid,
