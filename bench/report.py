@@ -723,7 +723,8 @@ plot '{fn}' using 1:3:6:xtic(2) with boxes lc rgb variable notitle, '' using 1:3
               "share of the pages it touches that are on the node it runs on (move_pages(2) and "
               "getcpu(2)), averaged over threads and weighted by pages over the managed workloads. "
               "Never numab's own estimate.")
-    md.append("- **95% locality after**: seconds from switching the system on to the first poll "
+    md.append("- **95% locality after**: seconds from t=0 (the system switched on; in `moved`, the "
+              "threads moved while the system was already running) to the first poll "
               "at or above 0.95; \"not reached\" within the window counts as later than any time "
               "for the median.")
     md.append("- **moved / misplaced**: pages migrated in the whole VM (`pgmigrate_success` delta, "
