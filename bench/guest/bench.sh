@@ -261,6 +261,7 @@ reset_state() {
 	NUMAB_MODE=follow
 	NUMAB_RULE=
 	SETTLE=0
+	MOVED_TO=
 	cg_destroy /bench
 	set_numa_balancing 0
 	nb_scan_default 2>/dev/null
@@ -342,8 +343,8 @@ start_system() {
 				for _kv in $NUMAB_RULE; do echo "$_kv"; done
 			done
 		} >"$BENCH_DIR/numab.conf"
-		# shellcheck disable=SC2046 # NUMABD_ARGS: comma-separated words (from bench/run)
-		numabd $(echo "${NUMABD_ARGS:-}" | tr ',' ' ') --config "$BENCH_DIR/numab.conf" >"$BENCH_DIR/numabd.log" 2>&1 &
+		# shellcheck disable=SC2046 # words
+		numabd $(numabd_extra_args) --config "$BENCH_DIR/numab.conf" >"$BENCH_DIR/numabd.log" 2>&1 &
 		DAEMON_PID=$!
 		;;
 	esac
@@ -370,7 +371,8 @@ stop_system() {
 # or empty), MANAGED_CGS and ALL_CGS (cgroup paths), WINDOW (seconds at most), HOLD (seconds to keep measuring after
 # 95% locality; -1 = always the whole window), AT_START (a command run at t=0, e.g. to
 # release the threads' initial pinning) and SETTLE (seconds the system runs before t=0; 0 =
-# it goes on at t=0).
+# it goes on at t=0; with SETTLE, AT_START is the move_threads that misplaces the memory, and
+# the start state is derived from where it moved them, see moved_start_state).
 # sc_NAME_skip SYSTEM: why SYSTEM makes no sense on this scenario here (empty: it does).
 
 # Sizes: numad only considers processes over 300 MB that use half a CPU or more, so on 2n (two
@@ -447,8 +449,8 @@ sc_sparse_skip() { numad_size_skip "$1"; }
 # memory local (a: thread and memory on C0; b: on C1; the unmanaged probe: on PC), then at t=0
 # an operator moves the managed workloads' threads to the other node (a to C1, b to C0), as a
 # re-pinning or a cpuset change would: their memory is misplaced while every system is already
-# running. AutoNUMA has backed off its scanning by then (local faults lengthen its scan
-# period); numabd sees the move in its next CPU window.
+# running. Local faults may have lengthened AutoNUMA's scan period by then (in 10 s not
+# enough to cost it its lead, measured); numabd sees the move in its next CPU windows.
 MOVED_SETTLE=10
 sc_moved() {
 	_mib=$(wl_mib)
@@ -745,7 +747,6 @@ run_one() {
 		_t0=$(now_ms)
 		[ -z "$AT_START" ] || $AT_START
 	fi
-	[ -z "$AT_START" ] || $AT_START
 	# The measured window starts here: max gap and probe statistics from zero (SIGUSR2), and a
 	# status read that restarts gap_recent_ms.
 	for _w in $_all; do kill -USR2 "$(wl_pid "$_w")"; done

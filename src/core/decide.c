@@ -5,11 +5,12 @@
  * follow moves memory after CPU time, so it must be sure where the CPU time is: a home is the
  * smallest node set holding 90% of a process's CPU time, and a home that replaced another
  * must persist for settle_usec of windows before pages move (a thread migrated for a moment
- * by the load balancer is not a new home). It acts only when one node holds the home share: if no single node holds 90% of the
- * CPU time, the threads are spread, and moving memory after threads that keep moving destroys
- * locality, so such a process is reported "spread" and left to pin mode or the kernel (DESIGN
- * §5). After pages move to a node, they do not move away again for a cool-down, unless the new
- * home has held for longer than the settle time: that bounds ping-pong to once per cool-down.
+ * by the load balancer is not a new home). It acts only when one node holds the home share:
+ * if no single node holds 90% of the CPU time, the threads are spread, and moving memory
+ * after threads that keep moving destroys locality, so such a process is reported "spread"
+ * and left to pin mode or the kernel (DESIGN §5). After pages move to a node, they do not move
+ * away again for a cool-down, unless the new home has held for longer than the settle time:
+ * that bounds ping-pong to once per cool-down.
  *
  * pin chooses the smallest node set that fits, preferring the set that already holds the
  * cgroup's memory so that consolidation moves the least. Node counts are small (≤ 64, usually

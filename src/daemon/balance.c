@@ -436,6 +436,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 {
 	const struct cg_sample *c = &m->cur->cgroups[idx];
 	const struct follow_params params = DECIDE_FOLLOW_DEFAULTS;
+	const uint64_t window_usec = manager_window_usec(m);
 	double weighted = 0.0, weight = 0.0;
 	unsigned n_loc = 0;
 	bool moved_any = false;
@@ -474,7 +475,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			.eligible_nodes = r->effective.nodes & cg_policy_mems(c) & allowed,
 			.own_policy_only = mp->pm->eligible_bytes == 0 && mp->pm->n_own_policy > 0,
 			.now_usec = now_usec,
-			.window_usec = m->prev ? m->cur->timestamp_usec - m->prev->timestamp_usec : 0,
+			.window_usec = window_usec,
 		};
 		d = decide_follow(&params, &in, &mp->follow);
 		log_debug("%s: %d (%s): %s, home node %d, %llu KiB misplaced.", c->path, p->pid,
@@ -563,7 +564,7 @@ static uint64_t choose_pin_set(struct manager *m, const struct cg_sample *c,
 {
 	const struct pin_params params = DECIDE_PIN_DEFAULTS;
 	uint64_t mem[NUMAB_MAX_NODES] = {};
-	uint64_t window_ns = (m->cur->timestamp_usec - m->prev->timestamp_usec) * 1000;
+	uint64_t window_ns = manager_window_usec(m) * 1000;
 	struct pin_input in = {
 		.topo = m->topo,
 		.eligible_nodes = r->effective.nodes & cg_policy_mems(c),
@@ -805,7 +806,7 @@ static void kernel_autonuma_note(struct manager *m, unsigned idx, struct cg_stat
 		const uint64_t *now = c->counters, *was = m->prev->cgroups[p].counters;
 
 		note_append(st, "last %.0f s: %llu hint faults, %llu pages migrated by the kernel",
-			    (double)(m->cur->timestamp_usec - m->prev->timestamp_usec) / 1e6,
+			    (double)manager_window_usec(m) / 1e6,
 			    (unsigned long long)(now[CG_NUMA_HINT_FAULTS] -
 						 MIN(now[CG_NUMA_HINT_FAULTS], was[CG_NUMA_HINT_FAULTS])),
 			    (unsigned long long)(now[CG_NUMA_PAGES_MIGRATED] -

@@ -136,6 +136,9 @@ int manager_cgroup_id(const struct manager *m, const char *path, uint64_t *ret);
 /* Monotonic time in microseconds. */
 uint64_t manager_now_usec(void);
 
+/* The length of the current CPU window (the last two snapshots); 0 before there are two. */
+uint64_t manager_window_usec(const struct manager *m);
+
 /* The cgroup state for path, created when missing; NULL on OOM. */
 struct cg_state *manager_cg_state(struct manager *m, const char *path);
 /* A process's key in m->procs: pid and start time, so a reused pid is another process. */

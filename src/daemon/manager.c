@@ -97,6 +97,11 @@ uint64_t manager_now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+uint64_t manager_window_usec(const struct manager *m)
+{
+	return m->cur && m->prev ? m->cur->timestamp_usec - m->prev->timestamp_usec : 0;
+}
+
 static void cg_state_free(void *p)
 {
 	struct cg_state *st = p;

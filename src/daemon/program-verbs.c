@@ -134,7 +134,7 @@ static void fill_input(struct manager *m, int idx, int attached_idx, const char 
 		}
 		if (c->cpu_ns && observed(m, idx, c->path)) {
 			in->cpu_ns = c->cpu_ns;
-			in->window_ns = (m->cur->timestamp_usec - m->prev->timestamp_usec) * 1000;
+			in->window_ns = manager_window_usec(m) * 1000;
 			in->n_procs = c->n_procs;
 		}
 		if (st) {

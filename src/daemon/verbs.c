@@ -162,7 +162,7 @@ static int verb_status(struct manager *m, json_object *args, json_object **ret)
 	_cleanup_free_ const char **only = NULL;
 	size_t n_only = 0;
 	uint64_t now = manager_now_usec();
-	uint64_t window = m->cur && m->prev ? m->cur->timestamp_usec - m->prev->timestamp_usec : 0;
+	uint64_t window = manager_window_usec(m);
 	json_object *o, *nodes, *cgroups;
 	int r;
 

@@ -135,13 +135,17 @@ le64() {
 	done
 }
 
+# numabd_extra_args: the words of NUMABD_ARGS (from the kernel command line, e.g.
+# tests/vm/run --append NUMABD_ARGS=-v, or bench/run's environment), commas between words.
+numabd_extra_args() { echo "${NUMABD_ARGS:-}" | tr ',' ' '; }
+
 # start_numabd [ARGS...]: numabd in the background (its log appended to /run/numabd.log), its
-# pid in NPID; returns once it answers on its control socket (10 s at most). NUMABD_ARGS (e.g.
-# from tests/vm/run --append NUMABD_ARGS=-v) are added to every start.
+# pid in NPID; returns once it answers on its control socket (10 s at most). NUMABD_ARGS are
+# added to every start.
 NPID=
 start_numabd() {
-	# shellcheck disable=SC2086 # NUMABD_ARGS: words
-	numabd ${NUMABD_ARGS:-} "$@" >>/run/numabd.log 2>&1 &
+	# shellcheck disable=SC2046 # words
+	numabd $(numabd_extra_args) "$@" >>/run/numabd.log 2>&1 &
 	NPID=$!
 	wait_until 10 numabctl reload
 }
