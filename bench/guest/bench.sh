@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# Workload names and node numbers travel in space-separated lists ($_all, $MANAGED, $_cn), split
+# into words on purpose:
+# shellcheck disable=SC2086
 # numab benchmark, guest side: sourced by the VM scenario "bench" (tests/vm/scenarios/bench.sh)
 # that bench/run boots. Runs every system on every scenario, REPS times, in this one VM, and
 # prints machine-readable lines on the results channel for bench/run to turn into JSON, plots
@@ -166,7 +169,6 @@ poll_numbers() {
 	shift
 	_files=
 	for _w in "$@"; do _files="$_files $NW_DIR/$_w.status"; done
-	# shellcheck disable=SC2086
 	awk -v managed="$_m" -v goal="${GOAL:-locality}" -v fast="$FAST_NODES" -v slow="$SLOW_NODES" '
 		BEGIN {
 			n = split(managed, m, " "); for (i = 1; i <= n; i++) ism[m[i]] = 1
@@ -294,7 +296,6 @@ freeze_bench() {
 # ---------------------------------------------------------------- systems
 
 DAEMON_PID=
-SYS_NOTE=
 
 # system_skip_reason SYSTEM: why SYSTEM cannot run here (empty: it can).
 system_skip_reason() {
@@ -319,7 +320,6 @@ system_skip_reason() {
 
 start_system() {
 	DAEMON_PID=
-	SYS_NOTE=
 	case "$1" in
 	none) set_numa_balancing 0 ;;
 	autonuma) nb_scan_default 2>/dev/null; set_numa_balancing "${AUTONUMA_MODE:-1}" ;;
@@ -328,7 +328,6 @@ start_system() {
 		set_numa_balancing 0
 		rm -f /var/run/numad.pid /var/log/numad.log
 		# numad forks into the background and writes its PID file.
-		# shellcheck disable=SC2086
 		numad $NUMAD_OPTS >"$BENCH_DIR/numad.out" 2>&1
 		wait_until 10 test -s /var/run/numad.pid
 		DAEMON_PID=$(cat /var/run/numad.pid 2>/dev/null)
@@ -397,6 +396,7 @@ set_roles() {
 	SLOW_NODES=$(mem_only_nodes)
 	C0=$(nth 1 $_cn)
 	C1=$(nth 2 $_cn)
+	# shellcheck disable=SC2046 # words
 	SLOW=$(nth 1 $(mem_only_nodes) 2>/dev/null)
 	if [ "$(echo $_cn | wc -w)" -ge 3 ]; then
 		PC=$(nth 3 $_cn)
@@ -768,7 +768,7 @@ run_one() {
 		refresh_all $_all || break
 		_el=$(($(now_ms) - _t0))
 		_t=$(ms_to_s "$_el")
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2046 # words
 		set -- $(poll_numbers $MANAGED -- $_all)
 		_loc=$1
 		_g=$2
@@ -897,7 +897,7 @@ run_one() {
 	*)
 		_tg="goal after ${_tgoal}s"
 		[ "$_tgoal" != null ] || _tg="goal not reached"
-		echo "bench: $_sc $_sys rep $_rep: $GOAL $_goal0 -> $_last_goal ($(echo $_last_extra)), $_tg, moved $_moved pages for $_mis_pages to move, max stall ${_maxgap} ms, daemon CPU $_dcpu s, checksum ${CHECKSUM_BAD:-OK} (run ${_dur}s, setup ${_setup_s}s)"
+		echo "bench: $_sc $_sys rep $_rep: $GOAL $_goal0 -> $_last_goal (${_last_extra# }), $_tg, moved $_moved pages for $_mis_pages to move, max stall ${_maxgap} ms, daemon CPU $_dcpu s, checksum ${CHECKSUM_BAD:-OK} (run ${_dur}s, setup ${_setup_s}s)"
 		;;
 	esac
 	[ "$_ok" = 1 ]

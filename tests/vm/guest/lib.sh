@@ -341,7 +341,7 @@ cg_destroy() {
 	_cg=$(cg_path "$1")
 	[ -d "$_cg" ] || return 0
 	[ -f "$_cg/cgroup.kill" ] && echo 1 >"$_cg/cgroup.kill" 2>/dev/null
-	for _p in $(find "$_cg" -name cgroup.procs -exec cat {} \; 2>/dev/null); do
+	find "$_cg" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r _p; do
 		kill -KILL "$_p" 2>/dev/null
 	done
 	for _i in 1 2 3 4 5 6 7 8 9 10; do

@@ -3,6 +3,7 @@
 # mkinitramfs). Needs bash; sets VM_DIR and REPO_ROOT.
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REPO_ROOT=$(cd "$VM_DIR/../.." && pwd)
 PROG=${PROG:-$(basename "$0")}
 
@@ -125,7 +126,10 @@ word_in() {
 	return 1
 }
 
+# The kernel lines and topologies the bench knows (for the scripts that source this file).
+# shellcheck disable=SC2034
 KERNEL_LINES="6.1 6.12 sid"
+# shellcheck disable=SC2034
 SHAPES="2n 4n tier"
 
 # apt_private NAME SOURCES: a private apt configuration for one sources line (e.g. "deb URL sid

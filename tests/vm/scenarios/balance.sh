@@ -141,7 +141,6 @@ numabctl reset /bal/full >/dev/null
 # detaches the BPF sampler, and each such text patch risks the TCG int3 oops).
 printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
 numabctl reload >/dev/null
-ALL_AFF=$(affinities u)
 # Light threads (one chunk every 10 ms): a CPU demand one node fits on every shape (two busy
 # threads need 2.5 CPUs with pin's headroom: three of 4n's one-CPU nodes).
 wl_start p bal/pin --mib $((96 / S)) --threads 2 --mem-interleave "$(nodes_online)" --pattern private \

@@ -35,6 +35,7 @@ field() {
 # expect NAME PATH ATTR value source decided_by
 expect() {
 	_v=$(field "$2" "$3" value); _s=$(field "$2" "$3" source); _d=$(field "$2" "$3" decided_by)
+	# shellcheck disable=SC2254 # $5 is a pattern (program:*)
 	case "$_s" in $5) _sok=1 ;; *) _sok= ;; esac
 	if [ "$_v" = "$4" ] && [ -n "$_sok" ] && [ "$_d" = "$6" ]; then
 		pass "$1" "$2 $3=$_v from $_s decided by $_d"

@@ -33,6 +33,7 @@ expect() {
 	_j=$(numabctl -j explain "$2" 2>/dev/null)
 	_v=$(echo "$_j" | pick "$3" value); _s=$(echo "$_j" | pick "$3" source)
 	_d=$(echo "$_j" | pick "$3" decided_by)
+	# shellcheck disable=SC2254 # $5 is a pattern (program:*)
 	case "$_s" in $5) _sok=1 ;; *) _sok= ;; esac
 	if [ "$_v" = "$4" ] && [ -n "$_sok" ] && [ "$_d" = "$6" ]; then
 		pass "$1" "$2 $3=$_v from $_s decided by $_d"
