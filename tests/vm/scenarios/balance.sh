@@ -139,14 +139,16 @@ numabctl reset /bal/full >/dev/null
 # cpuset.mems; restores affinities and cpuset.mems on SIGTERM and, after a SIGKILL, at the next
 # start. One set of restarts tests both journals (every numabd start and stop attaches and
 # detaches the BPF sampler, and each such text patch risks the TCG int3 oops).
-printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
-numabctl reload >/dev/null
 # Light threads (one chunk every 10 ms): a CPU demand one node fits on every shape (two busy
-# threads need 2.5 CPUs with pin's headroom: three of 4n's one-CPU nodes).
+# threads need 2.5 CPUs with pin's headroom: three of 4n's one-CPU nodes). The affinities
+# to restore are read before the policy names the cgroup (a read after it raced with numabd
+# pinning the first thread).
 wl_start p bal/pin --mib $((96 / S)) --threads 2 --mem-interleave "$(nodes_online)" --pattern private \
 	--probe --period-us 10000 ||
 	fail setup "no pin workload"
 P_AFF=$(affinities p)
+printf '[Match]\nCgroup=/bal/pin\nMode=pin\nPin=hard\n' >/etc/numab/numab.conf.d/pin.conf
+numabctl reload >/dev/null
 pinned() {
 	wl_refresh p >/dev/null
 	n=$(wl_top_node p)
