@@ -60,6 +60,21 @@ static void test_numa_maps(void **state)
 	assert_int_equal(numa_maps_parse("", 2, &s), 0);
 	assert_true(s.total_bytes == 0);
 	numa_maps_summary_done(&s);
+
+	/* Lines with a malformed count or page size count for nothing (found by fuzz/): a
+	 * negative or odd page size, a count that is no number, counts past any address space. */
+	assert_int_equal(numa_maps_parse("7f0000000000 default anon=1 N0=1 kernelpagesize_kB=-7\n"
+					 "7f1000000000 default N0=1 kernelpagesize_kB=3\n"
+					 "7f2000000000 default N0=x\n"
+					 "7f3000000000 default N0=18446744073709551615 N1=2\n"
+					 "7f4000000000 default N0=9007199254740992 kernelpagesize_kB=1048576\n"
+					 "7f5000000000 bind:1 anon=3 N1=3\n",
+					 2, &s),
+			 0);
+	assert_true(s.bytes_per_node[0] == 0);
+	assert_true(s.bytes_per_node[1] == 3 * 4096ull && s.total_bytes == 3 * 4096ull);
+	assert_true(s.own_policy_bytes == 3 * 4096ull && s.anon_bytes == 3 * 4096ull);
+	numa_maps_summary_done(&s);
 }
 
 static void test_hex_mask(void **state)

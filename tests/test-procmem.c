@@ -154,6 +154,18 @@ static void test_numa_maps_ranges(void **state)
 	assert_false(r[4].own_policy); /* local is not a placement the process chose */
 	free(r);
 
+	/* A torn read: a line that does not start above the previous one is skipped. */
+	assert_int_equal(numa_maps_parse_ranges("7f1000000000 bind:1 anon=4 N1=4\n"
+						"7f0000000000 bind:0 anon=4 N0=4\n"
+						"7f1000000000 default anon=1 N0=1\n"
+						"7f2000000000 default anon=2 N0=2\n",
+						&r, &n),
+			 0);
+	assert_int_equal(n, 2);
+	assert_true(r[0].start == 0x7f1000000000ull && r[0].own_policy);
+	assert_true(r[1].start == 0x7f2000000000ull && r[1].resident_bytes == 2 * 4096);
+	free(r);
+
 	assert_int_equal(proc_parse_cgroup("0::/system.slice/x.service\n", cg, sizeof(cg)), 0);
 	assert_string_equal(cg, "/system.slice/x.service");
 	assert_int_equal(proc_parse_cgroup("12:cpuset:/\n0::/\n", cg, sizeof(cg)), 0);

@@ -226,51 +226,114 @@ static bool numa_maps_policy_is_own(const char *p)
 	       strneq(p, "weighted", 8);
 }
 
-/* One numa_maps line: "7f12a000 interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4". */
+/* One field of a numa_maps line, the text between two spaces: "N<node>=<pages>" (node set,
+ * value pages), "<key>=<number>" (key and value) or a word ("huge"; key, no number). */
+struct numa_maps_field {
+	char tok[64];
+	const char *key;     /* tok up to '=' (the '=' replaced), or the whole word */
+	int node;            /* N<node>=: the node, else -1 */
+	bool has_value;      /* a decimal number followed '=' */
+	uint64_t value;
+};
+
+/* The field at *p (before eol) into f; advances *p past it. False at the end of the line. */
+static bool numa_maps_next_field(const char **p, const char *eol, struct numa_maps_field *f)
+{
+	const char *e;
+	char *eq;
+	size_t len;
+	unsigned node;
+
+	if (*p >= eol)
+		return false;
+	e = strchrnul(*p, ' ');
+	if (e > eol)
+		e = eol;
+	len = MIN((size_t)(e - *p), sizeof(f->tok) - 1);
+	memcpy(f->tok, *p, len);
+	f->tok[len] = '\0';
+	*p = e + 1;
+	f->key = f->tok;
+	f->node = -1;
+	f->has_value = false;
+	eq = strchr(f->tok, '=');
+	if (!eq)
+		return true;
+	*eq = '\0';
+	f->has_value = safe_atou64(eq + 1, &f->value) == 0;
+	if (f->tok[0] == 'N' && safe_atou(f->tok + 1, &node) == 0 && node <= INT_MAX)
+		f->node = (int)node;
+	return true;
+}
+
+/* kernelpagesize_kB: a power of two from 4 KiB to 16 GiB, in bytes; 0 when not. */
+static uint64_t numa_maps_page_bytes(const struct numa_maps_field *f)
+{
+	if (!f->has_value || f->value < 4 || f->value > (16ull << 20) ||
+	    (f->value & (f->value - 1)))
+		return 0;
+	return f->value * 1024;
+}
+
+/* pages * page_bytes; false when that exceeds the largest virtual address space (2^57 bytes
+ * with 5-level page tables): a malformed line. */
+static bool numa_maps_bytes(uint64_t pages, uint64_t page_bytes, uint64_t *ret)
+{
+	return !__builtin_mul_overflow(pages, page_bytes, ret) && *ret <= (1ull << 57);
+}
+
+/* a + b, at most UINT64_MAX: the summary's totals of a malformed text stay ordered. */
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+	uint64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
+/* One numa_maps line: "7f12a000 interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4".
+ * A line with a malformed count or page size counts for nothing. */
 static void numa_maps_line(const char *line, const char *eol, struct numa_maps_summary *s)
 {
 	const char *p = strchr(line, ' ');
 	uint64_t page_bytes = 4096, pages_per_node[NUMAB_MAX_NODES] = {};
-	uint64_t line_pages = 0, far_pages = 0, anon_pages = 0;
+	uint64_t line_pages = 0, far_pages = 0, anon_pages = 0, bytes, anon_bytes;
+	struct numa_maps_field f;
 	bool own_policy;
-	char tok[64];
 
 	if (!p || p >= eol)
 		return;
 	p++;
 	own_policy = numa_maps_policy_is_own(p);
-	while (p < eol) {
-		const char *end = strchrnul(p, ' ');
-		size_t len;
-		unsigned node;
-		unsigned long long v;
-
-		if (end > eol)
-			end = eol;
-		len = MIN((size_t)(end - p), sizeof(tok) - 1);
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		if (tok[0] == 'N' && sscanf(tok, "N%u=%llu", &node, &v) == 2) {
-			if (node < NUMAB_MAX_NODES) {
-				pages_per_node[node] += v;
-				line_pages += v;
-			} else {
-				far_pages += v;
+	while (numa_maps_next_field(&p, eol, &f)) {
+		if (f.node >= 0) {
+			if (!f.has_value)
+				return;
+			if (f.node < NUMAB_MAX_NODES) {
+				if (__builtin_add_overflow(line_pages, f.value, &line_pages))
+					return;
+				pages_per_node[f.node] += f.value;
+			} else if (__builtin_add_overflow(far_pages, f.value, &far_pages)) {
+				return;
 			}
-		} else if (sscanf(tok, "kernelpagesize_kB=%llu", &v) == 1) {
-			page_bytes = v * 1024;
-		} else if (sscanf(tok, "anon=%llu", &v) == 1) {
-			anon_pages = v;
+		} else if (streq(f.key, "kernelpagesize_kB")) {
+			page_bytes = numa_maps_page_bytes(&f);
+			if (!page_bytes)
+				return;
+		} else if (streq(f.key, "anon") && f.has_value) {
+			anon_pages = f.value;
 		}
-		p = end + 1;
 	}
-	for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
-		if (pages_per_node[n] && n < s->span)
-			s->bytes_per_node[n] += pages_per_node[n] * page_bytes;
-	s->total_bytes += (line_pages + far_pages) * page_bytes;
-	s->anon_bytes += anon_pages * page_bytes;
+	if (__builtin_add_overflow(line_pages, far_pages, &bytes) ||
+	    !numa_maps_bytes(bytes, page_bytes, &bytes) ||
+	    !numa_maps_bytes(anon_pages, page_bytes, &anon_bytes))
+		return;
+	for (unsigned n = 0; n < NUMAB_MAX_NODES && n < s->span; n++)
+		s->bytes_per_node[n] = add_saturating(s->bytes_per_node[n],
+						      pages_per_node[n] * page_bytes);
+	s->total_bytes = add_saturating(s->total_bytes, bytes);
+	s->anon_bytes = add_saturating(s->anon_bytes, anon_bytes);
 	if (own_policy && line_pages) {
-		s->own_policy_bytes += line_pages * page_bytes;
+		s->own_policy_bytes = add_saturating(s->own_policy_bytes, line_pages * page_bytes);
 		s->n_own_policy_ranges++;
 	}
 }
@@ -294,13 +357,14 @@ int numa_maps_parse(const char *text, unsigned span, struct numa_maps_summary *r
 	return 0;
 }
 
-/* One line into a range; false when it has no hex start address and a policy. */
+/* One line into a range; false when it has no hex start address and a policy, or a malformed
+ * count or page size. */
 static bool numa_maps_range_line(const char *line, const char *eol, struct numa_maps_range *r)
 {
 	const char *p = strchr(line, ' ');
+	struct numa_maps_field f;
 	uint64_t pages = 0;
 	char *end;
-	char tok[64];
 
 	*r = (struct numa_maps_range){ .page_bytes = 4096 };
 	if (!p || p >= eol || p == line || !isxdigit((unsigned char)*line))
@@ -313,31 +377,23 @@ static bool numa_maps_range_line(const char *line, const char *eol, struct numa_
 	if (p >= eol || *p == ' ')
 		return false;
 	r->own_policy = numa_maps_policy_is_own(p);
-	while (p < eol) {
-		const char *e = strchrnul(p, ' ');
-		unsigned long long v;
-		unsigned node;
-		size_t len;
-
-		if (e > eol)
-			e = eol;
-		len = MIN((size_t)(e - p), sizeof(tok) - 1);
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		if (tok[0] == 'N' && sscanf(tok, "N%u=%llu", &node, &v) == 2)
-			pages += v;
-		else if (sscanf(tok, "kernelpagesize_kB=%llu", &v) == 1 && v > 0)
-			r->page_bytes = v * 1024;
-		else if (sscanf(tok, "mapmax=%llu", &v) == 1)
-			r->mapmax = (unsigned)MIN(v, (unsigned long long)UINT32_MAX);
-		else if (streq(tok, "huge"))
+	while (numa_maps_next_field(&p, eol, &f)) {
+		if (f.node >= 0) {
+			if (!f.has_value || __builtin_add_overflow(pages, f.value, &pages))
+				return false;
+		} else if (streq(f.key, "kernelpagesize_kB")) {
+			r->page_bytes = numa_maps_page_bytes(&f);
+			if (!r->page_bytes)
+				return false;
+		} else if (streq(f.key, "mapmax") && f.has_value) {
+			r->mapmax = (unsigned)MIN(f.value, (uint64_t)UINT32_MAX);
+		} else if (streq(f.key, "huge")) {
 			r->huge = true;
-		else if (strneq(tok, "file=", 5))
+		} else if (streq(f.key, "file")) {
 			r->file = true;
-		p = e + 1;
+		}
 	}
-	r->resident_bytes = pages * r->page_bytes;
-	return true;
+	return numa_maps_bytes(pages, r->page_bytes, &r->resident_bytes);
 }
 
 int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_t *ret_n)
@@ -350,7 +406,9 @@ int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_
 		const char *eol = strchrnul(line, '\n');
 		struct numa_maps_range r;
 
-		if (numa_maps_range_line(line, eol, &r)) {
+		/* Out of order (a torn read) is skipped like a malformed line: the ranges are
+		 * merged with maps' in one ascending pass. */
+		if (numa_maps_range_line(line, eol, &r) && (n == 0 || r.start > v[n - 1].start)) {
 			if (GREEDY_REALLOC(v, n_alloc, n + 1, 32) < 0)
 				return -ENOMEM;
 			v[n++] = r;

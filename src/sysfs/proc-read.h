@@ -66,9 +66,9 @@ struct numa_maps_range {
 	bool file;               /* file-backed ("file=") */
 };
 
-/* Parse a numa_maps text into one entry per well-formed line, in file order (ascending start).
- * *ret is malloc()ed (NULL when there is none); malformed lines are skipped. Returns 0 or
- * -ENOMEM. */
+/* Parse a numa_maps text into one entry per well-formed line, in file order, which is
+ * ascending start: malformed lines and lines that do not start above the previous one (a torn
+ * read) are skipped. *ret is malloc()ed (NULL when there is none). Returns 0 or -ENOMEM. */
 int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_t *ret_n);
 
 /* Read /proc/<pid>/numa_maps into ranges: a full page-table walk (see proc_read_numa_maps()). */
