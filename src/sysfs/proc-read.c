@@ -227,10 +227,9 @@ static bool numa_maps_policy_is_own(const char *p)
 }
 
 /* One field of a numa_maps line, the text between two spaces: "N<node>=<pages>" (node set,
- * value pages), "<key>=<number>" (key and value) or a word ("huge"; key, no number). */
+ * value pages), "<key>=<number>" (tok is the key, value the number) or a word ("huge"). */
 struct numa_maps_field {
 	char tok[64];
-	const char *key;     /* tok up to '=' (the '=' replaced), or the whole word */
 	int node;            /* N<node>=: the node, else -1 */
 	bool has_value;      /* a decimal number followed '=' */
 	uint64_t value;
@@ -253,7 +252,6 @@ static bool numa_maps_next_field(const char **p, const char *eol, struct numa_ma
 	memcpy(f->tok, *p, len);
 	f->tok[len] = '\0';
 	*p = e + 1;
-	f->key = f->tok;
 	f->node = -1;
 	f->has_value = false;
 	eq = strchr(f->tok, '=');
@@ -290,50 +288,73 @@ static uint64_t add_saturating(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
 }
 
-/* One numa_maps line: "7f12a000 interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4".
- * A line with a malformed count or page size counts for nothing. */
+/* What a numa_maps line says after its start address, in bytes. */
+struct numa_maps_line {
+	bool own_policy;
+	uint64_t page_bytes;
+	uint64_t node_bytes[NUMAB_MAX_NODES];
+	uint64_t resident_bytes;  /* on every node, also those at or above NUMAB_MAX_NODES */
+	uint64_t anon_bytes;
+	unsigned mapmax;          /* 0 when not shown */
+	bool huge, file;
+};
+
+/* The policy word and fields at p (the text after the start address, up to eol) into l:
+ * "interleave:0-1 anon=4 dirty=4 N0=2 N1=2 kernelpagesize_kB=4". False for a line with a
+ * malformed count or page size, which counts for nothing. */
+static bool numa_maps_line_parse(const char *p, const char *eol, struct numa_maps_line *l)
+{
+	uint64_t pages_per_node[NUMAB_MAX_NODES] = {}, pages = 0, anon_pages = 0;
+	struct numa_maps_field f;
+
+	*l = (struct numa_maps_line){ .own_policy = numa_maps_policy_is_own(p), .page_bytes = 4096 };
+	while (numa_maps_next_field(&p, eol, &f)) {
+		if (f.node >= 0) {
+			if (!f.has_value || __builtin_add_overflow(pages, f.value, &pages))
+				return false;
+			if (f.node < NUMAB_MAX_NODES)
+				pages_per_node[f.node] += f.value;
+		} else if (streq(f.tok, "kernelpagesize_kB")) {
+			l->page_bytes = numa_maps_page_bytes(&f);
+			if (!l->page_bytes)
+				return false;
+		} else if (streq(f.tok, "anon") && f.has_value) {
+			anon_pages = f.value;
+		} else if (streq(f.tok, "mapmax") && f.has_value) {
+			l->mapmax = (unsigned)MIN(f.value, (uint64_t)UINT32_MAX);
+		} else if (streq(f.tok, "huge")) {
+			l->huge = true;
+		} else if (streq(f.tok, "file")) {
+			l->file = true;
+		}
+	}
+	if (!numa_maps_bytes(pages, l->page_bytes, &l->resident_bytes) ||
+	    !numa_maps_bytes(anon_pages, l->page_bytes, &l->anon_bytes))
+		return false;
+	/* Each node's pages are part of the total, so these do not overflow. */
+	for (unsigned n = 0; n < NUMAB_MAX_NODES; n++)
+		l->node_bytes[n] = pages_per_node[n] * l->page_bytes;
+	return true;
+}
+
+/* One numa_maps line into the summary. */
 static void numa_maps_line(const char *line, const char *eol, struct numa_maps_summary *s)
 {
 	const char *p = strchr(line, ' ');
-	uint64_t page_bytes = 4096, pages_per_node[NUMAB_MAX_NODES] = {};
-	uint64_t line_pages = 0, far_pages = 0, anon_pages = 0, bytes, anon_bytes;
-	struct numa_maps_field f;
-	bool own_policy;
+	struct numa_maps_line l;
+	uint64_t own = 0;
 
-	if (!p || p >= eol)
+	if (!p || p >= eol || !numa_maps_line_parse(p + 1, eol, &l))
 		return;
-	p++;
-	own_policy = numa_maps_policy_is_own(p);
-	while (numa_maps_next_field(&p, eol, &f)) {
-		if (f.node >= 0) {
-			if (!f.has_value)
-				return;
-			if (f.node < NUMAB_MAX_NODES) {
-				if (__builtin_add_overflow(line_pages, f.value, &line_pages))
-					return;
-				pages_per_node[f.node] += f.value;
-			} else if (__builtin_add_overflow(far_pages, f.value, &far_pages)) {
-				return;
-			}
-		} else if (streq(f.key, "kernelpagesize_kB")) {
-			page_bytes = numa_maps_page_bytes(&f);
-			if (!page_bytes)
-				return;
-		} else if (streq(f.key, "anon") && f.has_value) {
-			anon_pages = f.value;
-		}
+	for (unsigned n = 0; n < NUMAB_MAX_NODES; n++) {
+		if (n < s->span)
+			s->bytes_per_node[n] = add_saturating(s->bytes_per_node[n], l.node_bytes[n]);
+		own += l.node_bytes[n];
 	}
-	if (__builtin_add_overflow(line_pages, far_pages, &bytes) ||
-	    !numa_maps_bytes(bytes, page_bytes, &bytes) ||
-	    !numa_maps_bytes(anon_pages, page_bytes, &anon_bytes))
-		return;
-	for (unsigned n = 0; n < NUMAB_MAX_NODES && n < s->span; n++)
-		s->bytes_per_node[n] = add_saturating(s->bytes_per_node[n],
-						      pages_per_node[n] * page_bytes);
-	s->total_bytes = add_saturating(s->total_bytes, bytes);
-	s->anon_bytes = add_saturating(s->anon_bytes, anon_bytes);
-	if (own_policy && line_pages) {
-		s->own_policy_bytes = add_saturating(s->own_policy_bytes, line_pages * page_bytes);
+	s->total_bytes = add_saturating(s->total_bytes, l.resident_bytes);
+	s->anon_bytes = add_saturating(s->anon_bytes, l.anon_bytes);
+	if (l.own_policy && own) {
+		s->own_policy_bytes = add_saturating(s->own_policy_bytes, own);
 		s->n_own_policy_ranges++;
 	}
 }
@@ -362,38 +383,25 @@ int numa_maps_parse(const char *text, unsigned span, struct numa_maps_summary *r
 static bool numa_maps_range_line(const char *line, const char *eol, struct numa_maps_range *r)
 {
 	const char *p = strchr(line, ' ');
-	struct numa_maps_field f;
-	uint64_t pages = 0;
+	struct numa_maps_line l;
 	char *end;
 
-	*r = (struct numa_maps_range){ .page_bytes = 4096 };
 	if (!p || p >= eol || p == line || !isxdigit((unsigned char)*line))
 		return false;
 	errno = 0;
-	r->start = strtoull(line, &end, 16);
+	*r = (struct numa_maps_range){ .start = strtoull(line, &end, 16) };
 	if (errno || end != p)
 		return false;
 	p++;
-	if (p >= eol || *p == ' ')
+	if (p >= eol || *p == ' ' || !numa_maps_line_parse(p, eol, &l))
 		return false;
-	r->own_policy = numa_maps_policy_is_own(p);
-	while (numa_maps_next_field(&p, eol, &f)) {
-		if (f.node >= 0) {
-			if (!f.has_value || __builtin_add_overflow(pages, f.value, &pages))
-				return false;
-		} else if (streq(f.key, "kernelpagesize_kB")) {
-			r->page_bytes = numa_maps_page_bytes(&f);
-			if (!r->page_bytes)
-				return false;
-		} else if (streq(f.key, "mapmax") && f.has_value) {
-			r->mapmax = (unsigned)MIN(f.value, (uint64_t)UINT32_MAX);
-		} else if (streq(f.key, "huge")) {
-			r->huge = true;
-		} else if (streq(f.key, "file")) {
-			r->file = true;
-		}
-	}
-	return numa_maps_bytes(pages, r->page_bytes, &r->resident_bytes);
+	r->page_bytes = l.page_bytes;
+	r->resident_bytes = l.resident_bytes;
+	r->mapmax = l.mapmax;
+	r->own_policy = l.own_policy;
+	r->huge = l.huge;
+	r->file = l.file;
+	return true;
 }
 
 int numa_maps_parse_ranges(const char *text, struct numa_maps_range **ret, size_t *ret_n)
