@@ -98,6 +98,26 @@ void balance_note(struct cg_state *st, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What stopped a move: outlives the evaluation that clears the note (the moves of follow and
+ * pin go on after the tick, and status may be asked in between). */
+static void move_note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
+
+static void move_note(struct cg_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->move_note, sizeof(st->move_note), fmt, ap);
+	va_end(ap);
+}
+
+const char *balance_note_text(const struct cg_state *st, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", st->note, st->note[0] && st->move_note[0] ? "; " : "",
+		 st->move_note);
+	return buf;
+}
+
 static void account_move(struct cg_state *st, const struct actuate_result *res)
 {
 	static const enum stats_failure map[_ACTUATE_ERR_MAX] = {
@@ -157,8 +177,9 @@ static bool move_prepare(struct manager *m, const struct cg_sample *c, struct cg
 		.want_bytes = want_bytes,
 		.now_usec = now_usec,
 	};
+	st->move_asked = true;
 	if (room_bytes < PROCMEM_PAGE_BYTES) {
-		balance_note(st, "node %d has no free memory to spare", target);
+		move_note(st, "node %d has no free memory to spare", target);
 		return false;
 	}
 	/* Ask for what the estimate says is misplaced, at least one huge page's worth. */
@@ -169,7 +190,7 @@ static bool move_prepare(struct manager *m, const struct cg_sample *c, struct cg
 	st->last_grant_usec = now_usec;
 	if (granted < PROCMEM_PAGE_BYTES) {
 		st->stats.throttled_usec += MIN(m->tick_usec, since);
-		balance_note(st, "migration budget exhausted: waiting for it to refill");
+		move_note(st, "migration budget exhausted: waiting for it to refill");
 		return false;
 	}
 	if (granted < want_bytes)
@@ -183,10 +204,12 @@ static bool move_prepare(struct manager *m, const struct cg_sample *c, struct cg
 
 /* Record a follow or pin move the time limit cut short, to go on before the next tick. */
 static void continue_later(struct manager *m, struct managed_proc *mp, const struct cg_sample *c,
-			   int target, uint64_t from_nodes, uint64_t want_bytes)
+			   struct cg_state *st, int target, uint64_t from_nodes,
+			   uint64_t want_bytes)
 {
 	unsigned idx = (unsigned)(c - m->cur->cgroups);
 
+	st->move_asked = true;
 	mp->cont.tick = m->tick;
 	mp->cont.cgroup = idx;
 	mp->cont.mode = m->results->items[idx].effective.mode;
@@ -221,14 +244,16 @@ static int move_finish(struct manager *m, struct balance_job *j)
 			  (unsigned long long)res->move_calls, (double)res->move_ns_max / 1e6,
 			  actuate_stop_to_string(res->stop));
 	if (res->stop == ACTUATE_STOP_NOT_ALLOWED)
-		balance_note(st, "node %d is outside the Mems_allowed of %d", req->target_node, pid);
+		move_note(st, "node %d is outside the Mems_allowed of %d", req->target_node, pid);
 	else if (res->stop == ACTUATE_STOP_STUCK)
-		balance_note(st, "pages of %d did not move (node %d full, or pages pinned)", pid,
-			     req->target_node);
+		move_note(st, "pages of %d did not move (node %d full, or pages pinned)", pid,
+			  req->target_node);
+	else if (res->moved_bytes_total > 0)
+		st->move_note[0] = '\0';
 	else if (res->stop == ACTUATE_STOP_TIME && m->opts.dry_run)
 		st->pending = true; /* not between ticks: it would query the same pages again */
 	else if (res->stop == ACTUATE_STOP_TIME && j->mp)
-		continue_later(m, j->mp, j->c, req->target_node, req->source_nodes,
+		continue_later(m, j->mp, j->c, st, req->target_node, req->source_nodes,
 			       j->want_bytes > res->moved_bytes_total ?
 				       j->want_bytes - res->moved_bytes_total : 0);
 	return res->stop;
@@ -498,7 +523,7 @@ static void balance_follow(struct manager *m, unsigned idx, const struct policy_
 			continue; /* the note says so (below) */
 		/* The pages move right after the tick, with those of the other processes that
 		 * have some to move (balance_continue: in parallel). */
-		continue_later(m, mp, c, d.target, d.from_nodes, d.misplaced_bytes);
+		continue_later(m, mp, c, st, d.target, d.from_nodes, d.misplaced_bytes);
 		decide_follow_moved(&mp->follow, d.target, now_usec);
 		moved_any = true;
 	}
@@ -864,7 +889,9 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 	st->own_policy_procs = 0;
 	st->own_policy_bytes = 0;
 	st->note[0] = '\0';
+	st->move_asked = false;
 	if (policy_result_no_eligible_nodes(r)) {
+		st->move_note[0] = '\0';
 		balance_note(st, "no eligible nodes");
 		st->last_eval_usec = now_usec;
 		return;
@@ -890,6 +917,9 @@ void balance_cgroup(struct manager *m, unsigned idx, const struct policy_result 
 			     policy_mode_to_string(r->effective.mode));
 		break;
 	}
+	/* What stopped an earlier move no longer matters when nothing is to move. */
+	if (!st->move_asked)
+		st->move_note[0] = '\0';
 	/* Memory placed by a process's own policy is never moved, in any mode (DESIGN §5). */
 	if (st->own_policy_procs)
 		note_append(st, "%u process%s placed %s by %s own memory policy (bind, interleave "

@@ -102,7 +102,7 @@ void balance_interleave(struct manager *m, unsigned idx, const struct policy_res
 					  (unsigned long long)(res.moved_bytes_total >> 10), p->pid,
 					  mv->from, mv->to);
 			}
-			if (stop < 0 && st->note[0] && strstr(st->note, "budget"))
+			if (stop < 0 && strstr(st->move_note, "budget"))
 				break; /* the budget is empty: the other moves would be refused too */
 		}
 		if (waiting)

@@ -77,7 +77,12 @@ struct cg_state {
 	unsigned spread_moving;       /* ... outside it (moved, or waiting for budget) */
 	unsigned spread_worst_permille; /* ... the largest deviation from an even share */
 	struct tier_cg tier;          /* tier: heat and DAMON of the last evaluation (tier.h) */
-	char note[200];               /* why nothing happened, for status ("" when acting) */
+	char note[200];               /* why the last evaluation did nothing, for status ("" when
+				       * acting) */
+	char move_note[120];          /* what stopped the last move (no room, budget, a page that
+				       * would not move), "" none: kept from a move to the next
+				       * evaluation's moves, so status does not lose it between */
+	bool move_asked;              /* the current evaluation asked for a move */
 	int8_t local_policy;          /* every process runs under a policy AutoNUMA skips (e.g.
 				       * numabctl run): 1, 0, -1 not known (mempolicy-read.h) */
 	uint64_t local_policy_usec;   /* when that was read */
@@ -167,6 +172,8 @@ struct managed_proc *balance_scan_proc(struct manager *m, struct cg_state *st,
 uint64_t balance_free_room(const struct manager *m, int node);
 /* Set the cgroup's note (status, explain). */
 void balance_note(struct cg_state *st, const char *fmt, ...) _printf_(2, 3);
+/* The note and the move note, as status shows them ("" neither). */
+const char *balance_note_text(const struct cg_state *st, char *buf, size_t size);
 /* Count a process's own-policy memory for the cgroup's note (every mode calls it). */
 void balance_own_policy(struct cg_state *st, const struct managed_proc *mp);
 /* The kernel's AutoNUMA balances cgroup idx too (it is scanned, not exempt). */

@@ -80,10 +80,12 @@ static json_object *runtime_json(const struct manager *m, const struct cg_state 
 				 enum policy_mode mode, uint64_t now_usec)
 {
 	json_object *o = json_object_new_object();
-	char buf[NODEMASK_FORMAT_MAX];
+	char buf[NODEMASK_FORMAT_MAX], note[sizeof(st->note) + sizeof(st->move_note) + 2];
 
-	json_object_object_add(o, "note", st && st->note[0] ? json_object_new_string(st->note)
-							     : NULL);
+	if (st && balance_note_text(st, note, sizeof(note))[0])
+		json_object_object_add(o, "note", json_object_new_string(note));
+	else
+		json_object_object_add(o, "note", NULL);
 	json_object_object_add(o, "balanced_by",
 			       json_object_new_string(manager_balanced_by(m, st, mode)));
 	if (!st)
