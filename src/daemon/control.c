@@ -89,38 +89,54 @@ static json_object *error_reply(int r, const char *message)
 	return o;
 }
 
-static json_object *handle(struct control_conn *c)
+int control_request_parse(const char *text, json_object **ret_req, const char **ret_verb,
+			  json_object **ret_args, char *msg, size_t msg_size)
 {
-	struct control_server *s = c->server;
-	_cleanup_free_ char *error = NULL;
-	json_object *req, *verb, *args, *result = NULL, *reply;
+	json_object *req, *verb, *args;
 	enum json_tokener_error jerr;
-	char msg[256];
-	int r;
 
-	if (c->uid != 0)
-		return error_reply(-EPERM, "numabd's control socket is for root only");
-	req = json_tokener_parse_verbose(c->buf ?: "", &jerr);
+	req = json_tokener_parse_verbose(text, &jerr);
 	if (!req || !json_object_is_type(req, json_type_object)) {
-		snprintf(msg, sizeof(msg), "malformed request: %s",
+		snprintf(msg, msg_size, "malformed request: %s",
 			 req ? "not a JSON object" : json_tokener_error_desc(jerr));
 		json_object_put(req);
-		return error_reply(-EBADMSG, msg);
+		return -EBADMSG;
 	}
+	/* A verb with a NUL byte ("ping\u0000x") is no verb string either. */
 	if (!json_object_object_get_ex(req, "verb", &verb) ||
-	    !json_object_is_type(verb, json_type_string)) {
+	    !json_object_is_type(verb, json_type_string) ||
+	    strlen(json_object_get_string(verb)) != (size_t)json_object_get_string_len(verb)) {
 		json_object_put(req);
-		return error_reply(-EBADMSG, "malformed request: no \"verb\" string");
+		snprintf(msg, msg_size, "malformed request: no \"verb\" string");
+		return -EBADMSG;
 	}
 	if (!json_object_object_get_ex(req, "args", &args) || !args) {
 		args = json_object_new_object();
 		json_object_object_add(req, "args", args);
 	} else if (!json_object_is_type(args, json_type_object)) {
 		json_object_put(req);
-		return error_reply(-EBADMSG, "malformed request: \"args\" is not an object");
+		snprintf(msg, msg_size, "malformed request: \"args\" is not an object");
+		return -EBADMSG;
 	}
+	*ret_req = req;
+	*ret_verb = json_object_get_string(verb);
+	*ret_args = args;
+	return 0;
+}
 
-	r = s->handler(s->userdata, json_object_get_string(verb), args, &result, &error);
+json_object *control_request_handle(const char *text, control_handler_fn handler, void *userdata)
+{
+	_cleanup_free_ char *error = NULL;
+	json_object *req, *args, *result = NULL, *reply;
+	const char *verb;
+	char msg[256];
+	int r;
+
+	r = control_request_parse(text, &req, &verb, &args, msg, sizeof(msg));
+	if (r < 0)
+		return error_reply(r, msg);
+
+	r = handler(userdata, verb, args, &result, &error);
 	if (r < 0) {
 		if (!error) {
 			errno = -r;
@@ -134,6 +150,15 @@ static json_object *handle(struct control_conn *c)
 	}
 	json_object_put(req);
 	return reply;
+}
+
+static json_object *handle(struct control_conn *c)
+{
+	struct control_server *s = c->server;
+
+	if (c->uid != 0)
+		return error_reply(-EPERM, "numabd's control socket is for root only");
+	return control_request_handle(c->buf ?: "", s->handler, s->userdata);
 }
 
 static void conn_finish(struct control_conn *c)

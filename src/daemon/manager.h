@@ -10,6 +10,7 @@
 
 struct manager;
 
+/* The manager keeps a copy of this struct, not of its strings: they must outlive it. */
 struct manager_options {
 	const char *config_path;  /* main config file; its drop-in directory is read too */
 	bool dry_run;             /* decide and report, change nothing */

@@ -248,6 +248,9 @@ int program_verb_attach(struct manager *m, json_object *args, json_object **ret,
 		return verbs_fail(ret_error, -EINVAL, "attach: invalid or missing cgroup path");
 	if (!object || object[0] != '/')
 		return verbs_fail(ret_error, -EINVAL, "attach: the object must be an absolute path");
+	/* A name that is not a string is an error, not "no name" (the first program). */
+	if (!name && json_object_object_get_ex(args, "name", &t) && t)
+		return verbs_fail(ret_error, -EINVAL, "attach: \"name\" must be a string");
 	if (json_object_object_get_ex(args, "transient", &t))
 		transient = json_object_get_boolean(t);
 	if (name && *name) {

@@ -31,11 +31,19 @@ int verbs_fail(char **ret_error, int r, const char *fmt, ...)
 	return r;
 }
 
+bool verbs_is_c_string(json_object *v)
+{
+	/* A JSON string may hold "\u0000": as a C string it would end there, and the verb act
+	 * on a prefix of what the client named ("/a\u0000/b" would be /a). */
+	return json_object_is_type(v, json_type_string) &&
+	       strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+}
+
 const char *verbs_arg_string(json_object *args, const char *key)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(args, key, &v) || !verbs_is_c_string(v))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -60,7 +68,7 @@ int verbs_arg_strings(json_object *args, const char *key, const char ***ret, siz
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(v, i);
 
-		if (!json_object_is_type(e, json_type_string)) {
+		if (!verbs_is_c_string(e)) {
 			free(list);
 			return -EINVAL;
 		}

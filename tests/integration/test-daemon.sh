@@ -93,14 +93,16 @@ cp "$tmp/good.conf" "$tmp/numab.conf"
 reply=$(python3 - "$sock" <<'PY'
 import socket, sys
 out = []
-for req in [b"not json", b"[1,2]", b'{"verb": 5}', b'{"verb": "nope"}', b'{"verb":"set","args":{"cgroup":"/../x"}}', b"{" * 100000]:
+# A NUL byte (\u0000) in the verb or in a path: refused, not cut short ("/x\u0000/y" is not /x).
+for req in [b"not json", b"[1,2]", b'{"verb": 5}', b'{"verb": "nope"}', b'{"verb":"set","args":{"cgroup":"/../x"}}', b"{" * 100000,
+            b'{"verb": "ping\\u0000x"}', b'{"verb":"set","args":{"cgroup":"/x\\u0000/y","assignments":["mode=off"]}}']:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(sys.argv[1]); s.sendall(req); s.shutdown(socket.SHUT_WR)
     out.append(s.makefile().read()); s.close()
 print("\n".join(out))
 PY
 )
-check "daemon: malformed requests get errors" test "$(grep -c '"ok":false' <<<"$reply")" -eq 6
+check "daemon: malformed requests get errors" test "$(grep -c '"ok":false' <<<"$reply")" -eq 8
 check "daemon: still running after malformed requests" ctl reload
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	chmod 755 "$tmp"; chmod 666 "$sock"
