@@ -14,9 +14,10 @@
  * Accessed bit), and reports per region how many samples saw an access in the last
  * aggregation interval (nr_accesses) and for how many intervals that count has held (age).
  * numabd reads the regions at each evaluation and keeps, per region, when it last saw an
- * access (nr_accesses > 0 at a read, or DAMON's age of an idle stretch that began while it
- * was watching); regions split and merge between reads, so a new region inherits the most
- * recent access seen in the old regions it overlaps. Hot is then "seen accessed less than the
+ * access (nr_accesses > 0 at a read); regions split and merge between reads, so a new region
+ * inherits the record of the old region it overlaps most. DAMON's age is not taken as a sign
+ * of access here: it also resets when regions split and merge across a hot neighbour, and a
+ * large idle region with a young age was promoted whole (60 MiB of a cold part, measured). Hot is then "seen accessed less than the
  * threshold ago", the resolution being one aggregation interval (100 ms) or, for what DAMON's
  * age does not tell, the time between reads. A threshold below the aggregation interval is
  * compared with the access period instead. Memory never seen accessed is never hot, so a
@@ -27,6 +28,12 @@
  * then merges it into its idle neighbours). So demotion asks a separate record kept per
  * address range (heat_record_update()): no access seen at any read within the threshold,
  * over at least HEAT_COLD_READS reads. What is neither hot nor cold is warm.
+ *
+ * Limit: DAMON clears the Accessed bit without a TLB flush, and a CPU sets it again only when
+ * it reloads the translation. A hot set that stays in the TLB of a CPU that does not switch
+ * address spaces looks idle for as long (measured under qemu's TCG, whose software TLB keeps
+ * everything: 5-10 s with every region at nr_accesses 0 while the process ran flat out).
+ * The three idle reads and the threshold bound how soon that can count as cold, no more.
  *
  * Windows: DAMON regions are page-granular, but anonymous memory is mostly in 2 MiB THPs that
  * move whole. Hot windows are widened to 2 MiB, cold ones narrowed: promotion may take a
@@ -83,7 +90,7 @@ void heat_update(const struct heat_attrs *a, const struct heat_region *prev, siz
 
 	for (size_t i = 0; i < n_cur; i++) {
 		struct heat_region *r = &cur[i];
-		uint64_t seen = 0, best = 0, idle;
+		uint64_t seen = 0, best = 0;
 
 		if (r->nr_accesses > 0) {
 			r->last_seen_usec = a->now_usec;
@@ -101,9 +108,6 @@ void heat_update(const struct heat_attrs *a, const struct heat_region *prev, siz
 				seen = prev[k].last_seen_usec;
 			}
 		}
-		idle = heat_idle_usec(a, r);
-		if (idle + 2 * a->aggr_usec < a->monitored_usec && idle < a->now_usec)
-			seen = MAX(seen, a->now_usec - idle);
 		r->last_seen_usec = seen;
 	}
 }
@@ -141,7 +145,8 @@ static struct heat_span span_piece(const struct heat_attrs *a, const struct heat
 	}
 	s.recent_usec = old ? old->recent_usec : 0;
 	s.idle_reads = MIN(old ? old->idle_reads + 1 : 1, (unsigned)HEAT_COLD_READS);
-	/* DAMON's age may tell of a later access (the same test as heat_update()). */
+	/* DAMON's age may tell of a later access: idle for age * aggr, if that stretch began after
+	 * monitoring did. Only ever makes a span less cold (the conservative way for demotion). */
 	idle = heat_idle_usec(a, r);
 	if (idle + 2 * a->aggr_usec < a->monitored_usec && idle < a->now_usec)
 		s.recent_usec = MAX(s.recent_usec, a->now_usec - idle);

@@ -46,10 +46,10 @@ const char *heat_class_to_string(enum heat_class c);
  * regions of the previous read (prev, with their last_seen_usec; both ascending):
  * - accessed in the last aggregation interval (nr_accesses > 0): seen now;
  * - else the record of the previous region that covers most of it (DAMON splits and
- *   merges regions between reads), or DAMON's own idea if more recent: idle for age * aggr,
- *   if that idle stretch began after monitoring did (so its start was an access DAMON saw;
- *   DAMON resets the age when the access count changes markedly, on 6.12 not always when
- *   it drops to 0, which is why numabd keeps its own record too).
+ *   merges regions between reads). DAMON's age is not used: it resets when the access count
+ *   changes markedly, also when a split or merge moves a region's edge across a hot
+ *   neighbour, so a young age on a large idle region is no access (the cold record,
+ *   heat_record_update(), does use it, where it only makes memory less cold).
  */
 void heat_update(const struct heat_attrs *a, const struct heat_region *prev, size_t n_prev,
 		 struct heat_region *cur, size_t n_cur);
